@@ -86,6 +86,20 @@ def test_broadcasting_and_shapes():
     assert pg_score(torch.zeros(2, 3), torch.ones(3), 1.5).shape == (2, 3)
 
 
+def test_a_three_times_wider_window_changes_nothing(monkeypatch):
+    import pgd_nb.noise as noise
+    rng = np.random.default_rng(3)
+    lam = np.concatenate([10 ** rng.uniform(-3, 5, 3000), [1e-3, 1.0, 1e5]])
+    sig = np.concatenate([10 ** rng.uniform(np.log10(0.3), np.log10(20), 3000), [20.0, 20.0, 0.3]])
+    y = lam + rng.normal(0, 3, lam.size) * np.sqrt(lam + sig ** 2) + rng.choice([0, 0, 50], lam.size) * sig
+    base = [noise.pg_log_likelihood(y, lam, sig), noise.pg_posterior_mean_k(y, lam, sig)]
+    monkeypatch.setattr(noise, "_WINDOW_SIGMAS", 36.0)
+    monkeypatch.setattr(noise, "_WINDOW_PAD", 36)
+    wide = [noise.pg_log_likelihood(y, lam, sig), noise.pg_posterior_mean_k(y, lam, sig)]
+    np.testing.assert_allclose(wide[0], base[0], rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(wide[1], base[1], rtol=1e-12, atol=1e-12)
+
+
 def test_chunked_sums_match_single_pass(monkeypatch):
     import pgd_nb.noise as noise
     rng = np.random.default_rng(1)
