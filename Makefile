@@ -9,6 +9,7 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 DOMAIN ?= astronomy
 RUN    ?= latest
+DATA_ROOT ?=
 STAMP  := $(VENV)/.pgd_nb-installed
 DOMAINS := photography microscopy astronomy
 
@@ -59,18 +60,26 @@ test: check-clean check-export nbtest pytest
 	@echo "make test: all checks passed"
 
 
+# DATA_ROOT: a dataset in one of the known layouts; empty = the embedded demo data, generated into .cache/
 report: install
 	@case " $(DOMAINS) " in *" $(DOMAIN) "*) ;; *) echo "DOMAIN=$(DOMAIN) is not a domain; use one of: $(DOMAINS)"; exit 2;; esac
 	@mkdir -p reports/$(DOMAIN)/$(RUN)
-	@for step in train restore evaluate; do \
+	@if [ -z "$(DATA_ROOT)" ]; then \
+	  echo "report: [1/5] demo data for $(DOMAIN) -> .cache/demo/$(DOMAIN)"; \
+	  $(BIN)/pgd_demo_data --domain $(DOMAIN) --out .cache/demo/$(DOMAIN) || exit 1; \
+	fi
+	@echo "report: [2/5] preprocessing -> .cache/tiles/$(DOMAIN)"
+	@$(BIN)/pgd_preprocess --domain $(DOMAIN) --data_root $(or $(DATA_ROOT),.cache/demo/$(DOMAIN)) --out .cache/tiles || exit 1
+	@n=3; for step in train restore evaluate; do \
 	  if [ ! -f nbs/$$step.ipynb ]; then \
-	    echo "report: step '$$step' is not implemented yet (nbs/$$step.ipynb does not exist); stopping after the steps that exist."; \
-	    echo "report: what exists now is the physics core: see nbs/01_calibration.ipynb and nbs/02_noise.ipynb, tested by 'make test'."; \
+	    echo "report: [$$n/5] step '$$step' is not implemented yet (nbs/$$step.ipynb does not exist); stopping after the steps that exist."; \
+	    echo "report: the tiles are in .cache/tiles/$(DOMAIN) (metadata.json lists them)."; \
 	    exit 0; \
 	  fi; \
-	  echo "report: running $$step for $(DOMAIN)"; \
+	  echo "report: [$$n/5] running $$step for $(DOMAIN)"; \
 	  MPLBACKEND=Agg $(BIN)/papermill nbs/$$step.ipynb reports/$(DOMAIN)/$(RUN)/$$step.ipynb -p domain $(DOMAIN) --cwd nbs || exit 1; \
 	  $(BIN)/jupyter nbconvert --to html reports/$(DOMAIN)/$(RUN)/$$step.ipynb || exit 1; \
+	  n=$$((n+1)); \
 	done; echo "report: written to reports/$(DOMAIN)/$(RUN)/"
 
 lab: install
