@@ -10,13 +10,16 @@ TORCH  ?= torch==2.13.0
 DOMAIN ?= astronomy
 RUN    ?= latest
 DATA_ROOT ?=
+KIMG   ?= 6
+BATCH  ?= 16
+PRESET ?= tiny
 STAMP  := $(VENV)/.pgd_nb-installed
 DOMAINS := photography microscopy astronomy
 
 .PHONY: help install test check-clean check-export nbtest pytest report lab clean-venv
 
 help:
-	@echo "make report DOMAIN=astronomy   main job: train -> restore -> evaluate -> HTML report"
+	@echo "make report DOMAIN=astronomy   main job: data -> train -> restore -> evaluate -> HTML report (KIMG=, BATCH=, PRESET=, DATA_ROOT=)"
 	@echo "make test                      all checks: clean notebooks, library in sync, notebook tests, pytest"
 	@echo "make lab                       JupyterLab on nbs/ with the project's environment"
 	@echo "make install                   create $(VENV) and install the package (done by the others)"
@@ -73,11 +76,13 @@ report: install
 	@n=3; for step in train restore evaluate; do \
 	  if [ ! -f nbs/$$step.ipynb ]; then \
 	    echo "report: [$$n/5] step '$$step' is not implemented yet (nbs/$$step.ipynb does not exist); stopping after the steps that exist."; \
-	    echo "report: the tiles are in .cache/tiles/$(DOMAIN) (metadata.json lists them)."; \
+	    echo "report: what exists is in .cache/ (demo data, tiles, runs) and reports/$(DOMAIN)/$(RUN)/."; \
 	    exit 0; \
 	  fi; \
 	  echo "report: [$$n/5] running $$step for $(DOMAIN)"; \
-	  MPLBACKEND=Agg $(BIN)/papermill nbs/$$step.ipynb reports/$(DOMAIN)/$(RUN)/$$step.ipynb -p domain $(DOMAIN) --cwd nbs || exit 1; \
+	  MPLBACKEND=Agg $(BIN)/papermill nbs/$$step.ipynb reports/$(DOMAIN)/$(RUN)/$$step.ipynb -p domain $(DOMAIN) \
+	    -p data_root $(CURDIR)/.cache/tiles -p report_dir $(CURDIR)/reports/$(DOMAIN)/$(RUN) \
+	    -p kimg $(KIMG) -p batch $(BATCH) -p preset $(PRESET) --cwd nbs || exit 1; \
 	  $(BIN)/jupyter nbconvert --to html reports/$(DOMAIN)/$(RUN)/$$step.ipynb || exit 1; \
 	  n=$$((n+1)); \
 	done; echo "report: written to reports/$(DOMAIN)/$(RUN)/"
