@@ -49,14 +49,19 @@ def test_sigkill_and_resume_reproduce_the_uninterrupted_run(tiles, tmp_path):
         proc = subprocess.Popen(cmd + ["--out", tmp_path / "cut", "--resume", "auto"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(3.0 + 1.3 * attempt)
         proc.send_signal(signal.SIGKILL); proc.wait()
-        run = next((tmp_path / "cut").iterdir())
+        runs = list((tmp_path / "cut").iterdir()) if (tmp_path / "cut").exists() else []
+        if not runs: continue  # killed before it made its folder
+        run = runs[0]
         for cp in run.glob("*.pt"):  # every checkpoint on disk is complete
             state = torch.load(cp, map_location="cpu", weights_only=True)
             assert "ema" in state
         killed_at.append(len(list(run.glob("checkpoint-*.pt"))))
-    r = subprocess.run(cmd + ["--out", tmp_path / "cut", "--resume", "auto"], capture_output=True, text=True)
+    bare = [BIN / "pgd_train", "--data", tiles, "--out", tmp_path / "cut", "--resume", "auto", "--quiet"]  # the run's own options are used
+    r = subprocess.run(bare, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert len(list((tmp_path / "cut").iterdir())) == 1  # resumed in place, no new run folder
+    assert sorted(p.name for p in run.glob("checkpoint-*.pt")) == ["checkpoint-0000050.pt", "checkpoint-0000055.pt", "checkpoint-0000060.pt"]  # newest 3 kept
+    run = next((tmp_path / "cut").iterdir())
     a, b = _stats(whole), _stats(run)
     assert [s["step"] for s in a] == [s["step"] for s in b]
     assert [s["loss"] for s in a] == [s["loss"] for s in b]
