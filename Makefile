@@ -7,19 +7,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
-DOMAIN ?= astronomy
-RUN    ?= latest
+DOMAIN ?= all
 DATA_ROOT ?=
-KIMG   ?= 6
-BATCH  ?= 16
-PRESET ?= tiny
+KIMG   ?=
+PRESET ?= demo
 STAMP  := $(VENV)/.pgd_nb-installed
 DOMAINS := photography microscopy astronomy
 
 .PHONY: help install test check-clean check-export nbtest pytest report lab clean-venv
 
 help:
-	@echo "make report DOMAIN=astronomy   main job: data -> train -> restore -> evaluate -> HTML report (KIMG=, BATCH=, PRESET=, DATA_ROOT=)"
+	@echo "make report DOMAIN=astronomy   main job: data -> train -> restore -> evaluate -> HTML report (PRESET=demo|smoke|gpu, KIMG=, DATA_ROOT=; no DOMAIN: all three)"
 	@echo "make test                      all checks: clean notebooks, library in sync, notebook tests, pytest"
 	@echo "make lab                       JupyterLab on nbs/ with the project's environment"
 	@echo "make install                   create $(VENV) and install the package (done by the others)"
@@ -63,29 +61,11 @@ test: check-clean check-export nbtest pytest
 	@echo "make test: all checks passed"
 
 
-# DATA_ROOT: a dataset in one of the known layouts; empty = the embedded demo data, generated into .cache/
+# DOMAIN: one of $(DOMAINS), or all (the default); DATA_ROOT: a raw dataset in a known layout (empty = the embedded demo data);
+# PRESET: demo (CPU minutes), smoke (seconds) or gpu; KIMG: override the training length.
 report: install
-	@case " $(DOMAINS) " in *" $(DOMAIN) "*) ;; *) echo "DOMAIN=$(DOMAIN) is not a domain; use one of: $(DOMAINS)"; exit 2;; esac
-	@mkdir -p reports/$(DOMAIN)/$(RUN)
-	@if [ -z "$(DATA_ROOT)" ]; then \
-	  echo "report: [1/5] demo data for $(DOMAIN) -> .cache/demo/$(DOMAIN)"; \
-	  $(BIN)/pgd_demo_data --domain $(DOMAIN) --out .cache/demo/$(DOMAIN) || exit 1; \
-	fi
-	@echo "report: [2/5] preprocessing -> .cache/tiles/$(DOMAIN)"
-	@$(BIN)/pgd_preprocess --domain $(DOMAIN) --data_root $(or $(DATA_ROOT),.cache/demo/$(DOMAIN)) --out .cache/tiles || exit 1
-	@n=3; for step in train restore evaluate; do \
-	  if [ ! -f nbs/$$step.ipynb ]; then \
-	    echo "report: [$$n/5] step '$$step' is not implemented yet (nbs/$$step.ipynb does not exist); stopping after the steps that exist."; \
-	    echo "report: what exists is in .cache/ (demo data, tiles, runs) and reports/$(DOMAIN)/$(RUN)/."; \
-	    exit 0; \
-	  fi; \
-	  echo "report: [$$n/5] running $$step for $(DOMAIN)"; \
-	  MPLBACKEND=Agg $(BIN)/papermill nbs/$$step.ipynb reports/$(DOMAIN)/$(RUN)/$$step.ipynb -p domain $(DOMAIN) \
-	    -p data_root $(CURDIR)/.cache/tiles -p report_dir $(CURDIR)/reports/$(DOMAIN)/$(RUN) \
-	    -p kimg $(KIMG) -p batch $(BATCH) -p preset $(PRESET) --cwd nbs || exit 1; \
-	  $(BIN)/jupyter nbconvert --to html reports/$(DOMAIN)/$(RUN)/$$step.ipynb || exit 1; \
-	  n=$$((n+1)); \
-	done; echo "report: written to reports/$(DOMAIN)/$(RUN)/"
+	@case " all $(DOMAINS) " in *" $(DOMAIN) "*) ;; *) echo "DOMAIN=$(DOMAIN) is not a domain; use one of: $(DOMAINS) (or all)"; exit 2;; esac
+	$(BIN)/pgd_report --domain $(DOMAIN) --preset $(PRESET) $(if $(DATA_ROOT),--data_root $(DATA_ROOT)) $(if $(KIMG),--kimg $(KIMG))
 
 lab: install
 	$(BIN)/python -m pip install --quiet jupyterlab

@@ -237,7 +237,7 @@ def make_demo_dataset(domain:str,  # "photography", "microscopy" or "astronomy"
                       progress:bool=True,
                      ) -> dict:
     "Write the demo dataset of `domain` under `out_dir` and return its manifest (skipped if already complete)."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     if domain not in DOMAINS: raise ConfigError(f"unknown domain {domain!r}", "domain", f"use one of {', '.join(DOMAINS)}")
     out_dir = Path(out_dir)
     manifest_path = out_dir / "demo_manifest.json"

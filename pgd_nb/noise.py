@@ -16,9 +16,9 @@ from scipy import ndimage, stats
 from .errors import ConfigError
 
 # %% auto #0
-__all__ = ['sample_poisson_gaussian', 'pg_log_likelihood', 'pg_posterior_mean_k', 'pg_score', 'gaussian_log_likelihood',
-           'gaussian_score', 'hybrid_log_likelihood', 'hybrid_score', 'gat', 'gat_inverse_exact',
-           'gat_inverse_algebraic', 'NoiseFit', 'estimate_noise_params']
+__all__ = ['sample_poisson_gaussian', 'pg_log_likelihood', 'pg_posterior_mean_k', 'pg_score', 'pg_derivatives',
+           'gaussian_log_likelihood', 'gaussian_score', 'hybrid_log_likelihood', 'hybrid_score', 'gat',
+           'gat_inverse_exact', 'gat_inverse_algebraic', 'NoiseFit', 'estimate_noise_params']
 
 # %% ../nbs/02_noise.ipynb #a8d13905
 def _is_torch(*xs) -> bool: return any(isinstance(x, torch.Tensor) for x in xs)
@@ -81,7 +81,7 @@ def _mode_k(y, lam, s2, iters:int=40):
     return k
 
 # %% ../nbs/02_noise.ipynb #cd00d195
-def _pg_sums(y, lam, sigma):
+def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mode_iters:int=40):
     "float64 log p, E[k|y], E[(y−k)²|y] for flat float64 tensors (λ ≥ 0, σ > 0), by windowed log-sum-exp."
     logp, ek, er2 = (torch.full_like(y, float("nan")) for _ in range(3))
     ok = torch.isfinite(y) & torch.isfinite(lam) & torch.isfinite(sigma)
@@ -92,23 +92,32 @@ def _pg_sums(y, lam, sigma):
     idx = (ok & (lam > 0)).nonzero().squeeze(1)
     if idx.numel() == 0: return logp, ek, er2
     y, lam, s2 = y[idx], lam[idx], sigma[idx] ** 2
-    kstar = _mode_k(y, lam, s2)
+    kstar = _mode_k(y, lam, s2, mode_iters)
     s = (torch.polygamma(1, kstar + 1) + 1 / s2).rsqrt()
-    half = (_WINDOW_SIGMAS * s).ceil() + _WINDOW_PAD
+    half = (window * s).ceil() + pad
     k0 = (kstar.floor() - half).clamp_min(0)
-    width = int(2 * half.max().item()) + 2
-    step = max(1, _CHUNK_ELEMENTS // width)
-    j = torch.arange(width, dtype=torch.float64, device=y.device)
-    for a in range(0, idx.numel(), step):
-        sl = slice(a, a + step)
-        k = k0[sl, None] + j  # (chunk, width) photo-electron counts
-        r = y[sl, None] - k
-        logw = (k * lam[sl, None].log() - lam[sl, None] - torch.lgamma(k + 1)
-                - r * r / (2 * s2[sl, None]) - 0.5 * torch.log(2 * math.pi * s2[sl, None]))
-        lp = torch.logsumexp(logw, dim=1)
-        w = torch.exp(logw - lp[:, None])
-        at = idx[sl]
-        logp[at], ek[at], er2[at] = lp, (w * k).sum(1), (w * r * r).sum(1)
+    widths = 2 * half + 2
+    lgam = torch.lgamma(torch.arange(int((k0 + widths).max().item()) + 2, dtype=torch.float64, device=y.device) + 1)  # log k! table
+    group = widths.log2().ceil()  # pixels are summed in groups of similar window width (powers of two)
+    for g in group.unique():
+        sel = (group == g).nonzero().squeeze(1)
+        width = int(widths[sel].max().item())
+        step = max(1, _CHUNK_ELEMENTS // width)
+        j = torch.arange(width, dtype=torch.float64, device=y.device)
+        for a in range(0, sel.numel(), step):
+            sl = sel[a:a + step]
+            k = k0[sl, None] + j  # (chunk, width) photo-electron counts
+            r = y[sl, None] - k
+            r2 = r * r
+            logw = k * lam[sl, None].log()  # in place; −λ keeps the values near 0 at the mode (accuracy), the Gaussian constant is added after the sum
+            logw -= lam[sl, None]
+            logw -= lgam[k.long()]
+            logw -= r2 / (2 * s2[sl, None])
+            lse = torch.logsumexp(logw, dim=1)
+            w = logw.sub_(lse[:, None]).exp_()
+            at = idx[sl]
+            logp[at] = lse - 0.5 * torch.log(2 * math.pi * s2[sl])
+            ek[at], er2[at] = (w * k).sum(1), (w * r2).sum(1)
     return logp, ek, er2
 
 def _score_from(ek, y, lam, sigma):
@@ -161,6 +170,19 @@ def pg_score(y_e, lam_e, sigma_e):
     _check_sigma_lam(sig, lam)
     _, ek, _ = _pg_sums(y.reshape(-1), lam.reshape(-1), sig.reshape(-1))
     return _finish(_score_from(ek.view(y.shape), y, lam, sig), _is_torch(y_e, lam_e, sigma_e), dtype)
+
+# %% ../nbs/02_noise.ipynb #09dc9205
+def pg_derivatives(y_e, lam_e, sigma_e,
+                   window:float=_WINDOW_SIGMAS,  # summation half-width in standard deviations of the summand (plus as many terms)
+                  ):
+    "(log p, ∂ log p/∂λ, ∂² log p/∂λ²) of the exact model in one pass (torch float64 tensors out; λ > 0)."
+    (y, lam, sig), dtype = _tensors(y_e, lam_e, sigma_e)
+    _check_sigma_lam(sig, lam)
+    if bool((lam <= 0).any()): raise ConfigError("λ must be > 0 for the second derivative", "lam_e", "clamp λ to a small positive floor")
+    logp, ek, er2 = (t.view(y.shape) for t in _pg_sums(y.reshape(-1), lam.reshape(-1), sig.reshape(-1), window, int(window), 40 if window >= _WINDOW_SIGMAS else 12))
+    ek2 = er2 - y * y + 2 * y * ek  # E[k²] from E[(y−k)²]
+    d2 = ((ek2 - ek * ek) - ek) / lam ** 2
+    return logp, (ek - lam) / lam, d2.clamp_max(0)
 
 # %% ../nbs/02_noise.ipynb #cf31173c
 def _gaussian_terms(y_e, lam_e, sigma_e):

@@ -141,7 +141,7 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
                progress:bool=True, stop_after:int|None=None,  # stop after this many units (tests of resuming)
               ) -> dict:
     "Tile every unit of `layout` and merge the metadata; returns a summary (tiles, skipped, failed, timing)."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     dom_dir = Path(out_dir) / layout.domain
     _check_settings(dom_dir, {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION})
     for stale in dom_dir.rglob(".*.part"): stale.unlink()  # temporary files of a run that was killed

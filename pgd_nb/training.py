@@ -228,7 +228,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
 # %% ../nbs/12_training.ipynb #25694c8d
 def train(cfg:TrainConfig, resume:str|None=None, progress:bool=True, max_steps:int|None=None, overrides:dict|None=None) -> Path:
     "Train (or resume, with resume='auto', a run folder or a checkpoint) and return the run folder."
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     rank, world = _rank_world()
     cfg, run_dir, device, train_ds, val_ds, D, ema, opt, state = _setup(cfg, resume, overrides)
     main = rank == 0

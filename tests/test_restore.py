@@ -1,0 +1,109 @@
+"""Restoration end to end through `pgd_restore` on the small demo data of each domain, with a tiny model trained for a few steps."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+BIN = Path(sys.executable).parent
+FAST = ["--method", "prox", "--samples", "2", "--steps", "3", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    "Small demo data of every domain and one tiny run per domain (a few training steps: the plumbing, not the quality)."
+    from pgd_nb.demo_data import make_demo_dataset
+    from pgd_nb.layouts import find_layout
+    from pgd_nb.preprocess import preprocess
+    from pgd_nb.training import TrainConfig, train
+    root = tmp_path_factory.mktemp("restore")
+    runs = {}
+    for d in ("photography", "microscopy", "astronomy"):
+        make_demo_dataset(d, root / "raw" / d, seed=0, small=True, progress=False)
+        preprocess(find_layout(root / "raw" / d, d), root / "tiles", tile=64, progress=False)
+        cfg = TrainConfig(data=str(root / "tiles"), out=str(root / "runs"), domains=(d,), kimg=0.032, batch=8, crop=32, tick_kimg=0.016, val_tiles=4)
+        runs[d] = train(cfg, progress=False)
+    return root, runs
+
+
+def _test_pair(root: Path, domain: str):
+    from pgd_nb.layouts import find_layout
+    pairs = find_layout(root / "raw" / domain, domain).pairs
+    return pairs[0]
+
+
+def _run(*args):
+    return subprocess.run([BIN / "pgd_restore", *map(str, args)], capture_output=True, text=True)
+
+
+def test_photography_short_exposure_with_its_long_reference(demo, tmp_path):
+    root, runs = demo
+    pair = _test_pair(root, "photography")
+    r = _run("--checkpoint", runs["photography"], "--input", pair.noisy, "--reference", pair.clean, "--out", tmp_path, *FAST)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(next(tmp_path.glob("*_restore.json")).read_text())
+    assert meta["settings"]["exposure_ratio"] == pytest.approx(pair.exposure_ratio, rel=1e-4)
+    assert meta["counts"] in ([1, 2, 1], [2, 5, 2]) and meta["evals_per_sample"] == 3
+    mean_e = np.load(tmp_path / meta["files"]["mean_e"]); ref = np.load(tmp_path / meta["files"]["reference_e"])
+    assert mean_e.shape == ref.shape and mean_e.shape[0] == 3 and np.isfinite(mean_e).all()
+    assert np.load(tmp_path / meta["files"]["samples_u"]).shape == (2, *mean_e.shape)
+    assert (tmp_path / meta["files"]["preview"]).stat().st_size > 1000
+
+
+def test_microscopy_stack_gives_one_restoration_per_frame_and_a_tiff(demo, tmp_path):
+    root, runs = demo
+    pair = _test_pair(root, "microscopy")
+    r = _run("--checkpoint", runs["microscopy"], "--input", pair.noisy, "--reference", pair.clean, "--out", tmp_path, *FAST)
+    assert r.returncode == 0, r.stderr
+    metas = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("*_restore.json"))]
+    assert len(metas) >= 1 and all(m["settings"]["exposure_ratio_source"].startswith("estimated") for m in metas)
+    import tifffile
+    assert tifffile.imread(tmp_path / metas[0]["files"]["tiff"]).ndim == 2
+
+
+def test_astronomy_thinned_fits_keeps_the_header_and_resumes(demo, tmp_path):
+    from astropy.io import fits
+    root, runs = demo
+    pair = _test_pair(root, "astronomy")
+    args = ["--checkpoint", runs["astronomy"], "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST]
+    assert _run(*args).returncode == 0
+    meta = json.loads(next(tmp_path.glob("*_restore.json")).read_text())
+    assert meta["settings"]["exposure_ratio"] == pytest.approx(20.0)
+    with fits.open(tmp_path / meta["files"]["fits"]) as h, fits.open(pair.clean) as src:
+        assert h[0].header["EXPTIME"] == src[0].header["EXPTIME"] and h["SCI"].data.shape == src["SCI"].data.shape
+        assert h["ERR"].data.shape == h["SCI"].data.shape
+    before = (tmp_path / meta["files"]["mean_e"]).stat().st_mtime_ns
+    assert _run(*args).returncode == 0  # same settings: nothing recomputed
+    assert (tmp_path / meta["files"]["mean_e"]).stat().st_mtime_ns == before
+
+
+def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
+    root, runs = demo
+    pair = _test_pair(root, "astronomy")
+    r = _run("--checkpoint", runs["microscopy"], "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
+    assert r.returncode == 2 and "does not know astronomy" in r.stderr and "Fix:" in r.stderr and "Traceback" not in r.stderr
+    r = _run("--checkpoint", runs["astronomy"], "--input", pair.clean, "--out", tmp_path, *FAST)
+    assert r.returncode == 2 and "exposure ratio" in r.stderr and "--exposure_ratio" in r.stderr
+    r = _run("--checkpoint", tmp_path / "nowhere", "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
+    assert r.returncode == 2 and "does not exist" in r.stderr
+    bad = tmp_path / "empty.fits"; bad.write_bytes(b"")
+    r = _run("--checkpoint", runs["astronomy"], "--input", bad, "--thin", "0.05", "--out", tmp_path, *FAST)
+    assert r.returncode == 2 and "empty.fits" in r.stderr
+    assert not list(tmp_path.glob("*_mean_e.npy"))  # nothing half-written
+
+
+def test_dry_run_prints_the_configuration(tmp_path):
+    r = _run("--checkpoint", "c", "--input", "x.fits", "--out", tmp_path, "--dry_run")
+    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "prox"
+
+
+def test_forward_model_against_hand_computed_electrons():
+    from pgd_nb.guidance import ForwardModel
+    from pgd_nb.restore import load_observation  # noqa: F401  (the module imports cleanly)
+    fm = ForwardModel(scale=80000.0, read_noise_e=3.0, exposure_ratio=250.0, counts=(1, 2, 1), background_e=1.5)
+    x = torch.tensor([-0.95, -0.9, 0.0]).reshape(3, 1, 1)  # u = 0.025, 0.05, 0.5
+    lam = fm.expected_electrons(x).flatten().tolist()
+    assert lam == pytest.approx([0.025 * 80000 / 250 + 1.5, 0.05 * 80000 / 250 + 1.5, 0.5 * 80000 / 250 + 1.5], rel=1e-6)
