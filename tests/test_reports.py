@@ -1,0 +1,69 @@
+"""The report runner end to end on the smoke preset: pages, index, provenance, injected parameters, and a failing step."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    r = subprocess.run([BIN / "pgd_report", "--domain", "astronomy", "--preset", "smoke", "--reports", reports], capture_output=True, text=True)
+    return reports, r
+
+
+def test_smoke_report_writes_three_pages_and_the_index(smoke):
+    reports, r = smoke
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = next((reports / "astronomy").iterdir())
+    for step in ("train", "restore", "evaluate"):
+        page = (run / f"{step}.html").read_text()
+        assert "data:image/png;base64" in page, step  # figures embedded: the page is self-contained
+        assert "import numpy as np" not in page, step  # code cells hidden
+        nb = json.loads((run / f"{step}.ipynb").read_text())
+        assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"], step
+    params = json.loads((run / "params.json").read_text())
+    assert params["status"] == "done" and params["versions"]["torch"] and len(params["git_commit"] or "") == 40
+    assert all(params["steps"][s]["status"] == "done" for s in ("train", "restore", "evaluate"))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert {"restore", "evaluate"} <= set(metrics) and "final_loss" in metrics
+    assert (run / "evaluate" / "split" / "split_summary.csv").is_file()
+    index = (reports / "index.html").read_text()
+    assert f'astronomy/{run.name}/evaluate.html' in index and ">done<" in index
+
+
+def test_papermill_parameters_reach_the_notebooks(smoke):
+    reports, _ = smoke
+    run = next((reports / "astronomy").iterdir())
+    nb = json.loads((run / "evaluate.ipynb").read_text())
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1
+    src = "".join(injected[0]["source"])
+    assert 'domain = "astronomy"' in src and "crop = 64" in src and 'protocol = "split"' in src
+    cfg = json.loads((run / "evaluate" / "split" / "metrics.json").read_text())["config"]
+    assert cfg["crop"] == 64 and cfg["domain"] == "astronomy"  # the values were used, not just written
+
+
+def test_a_failing_step_leaves_its_page_and_fails(tmp_path, smoke):
+    from pgd_nb.errors import PGDError
+    from pgd_nb.reports import run_report
+    with pytest.raises(PGDError, match="step restore failed"):
+        run_report("astronomy", "smoke", reports=str(tmp_path), overrides={"restore": {"method": "nonsense"}}, steps=("restore",))
+    run = next((tmp_path / "astronomy").iterdir())
+    assert "unknown method" in (run / "restore.html").read_text()
+    params = json.loads((run / "params.json").read_text())
+    assert params["status"] == "failed" and params["steps"]["restore"]["status"] == "failed"
+    assert "failed" in (tmp_path / "index.html").read_text()
+
+
+def test_cli_rejects_bad_input_without_a_traceback(tmp_path):
+    r = subprocess.run([BIN / "pgd_report", "--domain", "radiology", "--reports", tmp_path], capture_output=True, text=True)
+    assert r.returncode == 1 and "radiology" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([BIN / "pgd_report", "--domain", "all", "--preset", "demo", "--dry_run"], capture_output=True, text=True)
+    assert r.returncode == 0 and set(json.loads(r.stdout)) == {"photography", "microscopy", "astronomy"}
+    r = subprocess.run([BIN / "pgd_evaluate", "--domain", "astronomy", "--out", tmp_path, "--protocol", "split"], capture_output=True, text=True)
+    assert r.returncode == 2 and "checkpoint" in r.stderr and "Traceback" not in r.stderr
