@@ -97,7 +97,7 @@ def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mo
     half = (window * s).ceil() + pad
     k0 = (kstar.floor() - half).clamp_min(0)
     widths = 2 * half + 2
-    lgam = torch.lgamma(torch.arange(int((k0 + widths).max().item()) + 2, dtype=torch.float64, device=y.device) + 1)  # log k! table
+    lgam = torch.lgamma(torch.arange(int((k0.max() + widths.max()).item()) + 2, dtype=torch.float64, device=y.device) + 1)  # log k! table up to the largest k summed
     group = widths.log2().ceil()  # pixels are summed in groups of similar window width (powers of two)
     for g in group.unique():
         sel = (group == g).nonzero().squeeze(1)
