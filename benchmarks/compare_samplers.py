@@ -2,7 +2,7 @@
 
     python benchmarks/compare_samplers.py [--domains astronomy,microscopy,photography] [--frames 2] [--crop 96]
 
-Uses the newest demo run of each domain in .cache/runs (make report trains one). Prints PSNR
+Uses the newest demo-preset run of each domain in .cache/runs (make report trains one). Prints PSNR
 (scaled units, noise-free truth of the demo data as reference), reduced χ², interval coverage
 with its nominal level, network evaluations per sample and seconds per frame.
 """
@@ -22,11 +22,13 @@ def main():
     ap.add_argument("--frames", type=int, default=2)
     ap.add_argument("--crop", type=int, default=96)
     ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--run_glob", default="*-{domain}-tiny-b16", help="run folders to take the newest of (default: the demo preset's runs)")
     a = ap.parse_args()
     cache = ROOT / ".cache"
     for domain in a.domains.split(","):
         raw, _ = demo_tiles(domain, cache)
-        ckpt = demo_checkpoint(domain, cache)
+        runs = sorted(p for p in (cache / "runs").glob(a.run_glob.format(domain=domain)) if (p / "best.pt").is_file())
+        ckpt = str(runs[-1]) if runs else demo_checkpoint(domain, cache)
         prior = load_prior(ckpt)
         obs = test_observations(domain, raw, a.frames, a.crop)
         print(f"{domain}: run {Path(ckpt).parent.name if ckpt.endswith('.pt') else Path(ckpt).name}, {len(obs)} frames, crop {a.crop}, {a.samples} samples", flush=True)
