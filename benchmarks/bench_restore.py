@@ -25,7 +25,7 @@ def main():
     ap.add_argument("--checkpoint", default="")
     ap.add_argument("--tile", type=int, default=256)
     ap.add_argument("--channels", default="1,3")
-    ap.add_argument("--methods", default="prox,dps,exact")
+    ap.add_argument("--methods", default="daps,dps,gibbs")
     a = ap.parse_args()
     dev = torch.device(a.device)
     print(f"device {dev} ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'}), preset {a.preset}, tile {a.tile}")
@@ -41,11 +41,11 @@ def main():
         y = torch.from_numpy((rng.poisson(lam) + 2.0 * rng.standard_normal(lam.shape)).astype(np.float32))
         fm = ForwardModel(scale=170.0, read_noise_e=2.0, offset=5.0, exposure_ratio=1.0, counts=(1, 2, 1) if C == 3 else None)
         label = torch.zeros(len(DOMAINS)); label[0 if C == 3 else 2] = 1
-        for method, steps, opts in [("prox", 20, {}), ("dps", 20, {}), ("exact", 20, {"iters": 60})]:
+        for method, steps, opts in [("daps", 30, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
             if method not in a.methods.split(","): continue
             if dev.type == "cuda": torch.cuda.synchronize()
             t0 = time.perf_counter()
-            _, evals = posterior_sample(D, y, fm, method, num_samples=1, steps=steps, labels=label, generator=torch.Generator().manual_seed(0), device=dev, **opts)
+            evals = posterior_sample(D, y, fm, method, num_samples=1, steps=steps, labels=label, generator=torch.Generator().manual_seed(0), device=dev, **opts).evals
             if dev.type == "cuda": torch.cuda.synchronize()
             dt = time.perf_counter() - t0
             print(f"  {C} channel(s) {method:>5}: {evals:4d} network evaluations, {dt:7.1f} s per tile ({dt / evals * 1000:.0f} ms per evaluation incl. likelihood)", flush=True)

@@ -21,7 +21,7 @@ import numpy as np
 from .baselines import make_baselines
 from .calibration import DOMAINS, electrons_to_scaled, get_domain
 from .errors import ConfigError, PGDError
-from .guidance import ForwardModel
+from .guidance import METHODS, ForwardModel
 from .layouts import find_layout
 from .metrics import chi2_map, detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness, ssim
 from .noise import sample_poisson_gaussian
@@ -43,7 +43,7 @@ class EvalConfig:
     protocol:str="split"
     out:str="eval"
     raw_root:str=""  # the domain's raw dataset (split protocol)
-    method:str="prox"  # our sampler
+    method:str="daps"  # our sampler (guidance.METHODS)
     samples:int=8
     steps:int=20
     num_frames:int=4
@@ -57,7 +57,7 @@ class EvalConfig:
     checkpoints:dict=field(default_factory=dict)  # cross protocol: {"astronomy": run, …, "all": run}
     baseline_samples:int=2  # posterior samples of the diffusion baselines (their mean is scored)
     classical_baselines:tuple=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d")  # classical protocol: the diffusion baselines are left out (cost)
-    sampler_options:dict=field(default_factory=dict)  # passed to our sampler (e.g. {"iters": 60} for exact)
+    sampler_options:dict=field(default_factory=dict)  # passed to our sampler (see guidance.sampler_options)
     reference:str="auto"  # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
     seed:int=0
     device:str="auto"
@@ -326,7 +326,7 @@ def main(argv=None):
     ap.add_argument("--domain", required=True, choices=list(DOMAINS)); ap.add_argument("--checkpoint", default="", help="run folder or .pt (split, classical)")
     ap.add_argument("--protocol", default=d.protocol, choices=list(PROTOCOLS)); ap.add_argument("--out", required=True)
     ap.add_argument("--raw_root", default="", help="raw dataset of the domain (split), or a folder of <domain>/ datasets (cross)")
-    ap.add_argument("--method", default=d.method, choices=["prox", "dps", "exact"]); ap.add_argument("--samples", type=int, default=d.samples)
+    ap.add_argument("--method", default=d.method, choices=list(METHODS)); ap.add_argument("--samples", type=int, default=d.samples)
     ap.add_argument("--steps", type=int, default=d.steps); ap.add_argument("--num_frames", type=int, default=d.num_frames)
     ap.add_argument("--crop", type=int, default=d.crop, help="central crop size (0: whole frames)")
     ap.add_argument("--baselines", default=",".join(d.baselines), help="comma-separated baselines")

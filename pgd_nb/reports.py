@@ -25,16 +25,16 @@ __all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'provenance', 'to_html', 'build
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {
     "smoke": {"train": {"preset": "tiny", "kimg": 0.1, "batch": 8, "crop": 32},
-              "restore": {"method": "prox", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
-              "evaluate": {"protocol": "split", "method": "prox", "samples": 4, "steps": 4, "num_frames": 1, "crop": 64,
+              "restore": {"method": "daps", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
+              "evaluate": {"protocol": "split", "method": "daps", "samples": 4, "steps": 4, "num_frames": 1, "crop": 64,
                            "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_unguided"}},
     "demo": {"train": {"preset": "tiny", "kimg": 4.0, "batch": 16, "crop": 64},
-             "restore": {"method": "prox", "samples": 4, "steps": 20, "num_frames": 2, "crop": 256},
-             "evaluate": {"protocol": "split,classical", "method": "prox", "samples": 8, "steps": 16, "num_frames": 3, "crop": 128,
+             "restore": {"method": "daps", "samples": 4, "steps": 20, "num_frames": 2, "crop": 256},
+             "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 8, "steps": 16, "num_frames": 3, "crop": 128,
                           "peaks": "1,5,20,60", "realizations": 2, "image_size": 96, "images": "camera"}},
     "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128},
-            "restore": {"method": "prox", "samples": 16, "steps": 50, "num_frames": 8, "crop": 0},
-            "evaluate": {"protocol": "split,classical", "method": "prox", "samples": 19, "steps": 50, "num_frames": 50, "crop": 0,
+            "restore": {"method": "daps", "samples": 16, "steps": 50, "num_frames": 8, "crop": 0},
+            "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 19, "steps": 50, "num_frames": 50, "crop": 0,
                          "realizations": 10, "image_size": 256}},
 }
 STEPS = ("train", "restore", "evaluate")

@@ -76,9 +76,9 @@ def load_prior(checkpoint, device="cpu") -> Prior:
 @dataclass
 class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
-    method:str="prox"  # "dps", "prox" or "exact"
+    method:str="daps"  # a sampler of guidance.METHODS: "daps" (fast), "gibbs" (reference), "dps"
     samples:int=4  # posterior samples per tile (mean and std come from them)
-    steps:int=20  # EDM noise levels (network evaluations: steps for dps/prox, steps + iters for exact)
+    steps:int=30  # noise levels of daps/dps (= evaluations per sample) or annealing sweeps of gibbs (about 5 evaluations each)
     likelihood:str="pg"  # "pg" (exact), "gauss" or "l2"
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int=4  # tiles per batch
@@ -86,7 +86,7 @@ class RestoreConfig:
     min_overlap:int=32
     seed:int=0
     device:str="auto"
-    options:dict=field(default_factory=dict)  # passed to the sampler (zeta, iters, rho_min, …)
+    options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
 
     def __post_init__(self):
         if self.method not in METHODS: raise ConfigError(f"unknown method {self.method!r}", "--method", f"use one of {', '.join(METHODS)}")
@@ -119,9 +119,10 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     for a in tqdm(range(0, len(tiles), cfg.batch), desc="restore", unit="batch", disable=not progress):
         b = slice(a, a + cfg.batch)
         fm_b = ForwardModel(**{**fm.__dict__, "mask": masks[b]})
-        s, evals = posterior_sample(prior.denoiser, torch.from_numpy(tiles[b]), fm_b, cfg.method, num_samples=K, steps=cfg.steps,
+        r = posterior_sample(prior.denoiser, torch.from_numpy(tiles[b]), fm_b, cfg.method, num_samples=K, steps=cfg.steps,
                                     labels=labels, generator=gen, likelihood=lik, net_channels=prior.channels, device=dev, **cfg.options)
-        out[b] = model_to_scaled(s.cpu().numpy())
+        evals = r.evals
+        out[b] = model_to_scaled(r.samples.cpu().numpy())
     samples_u = np.stack([grid.stitch(out[:, k]) for k in range(K)])  # (K, C, H, W)
     mean_u = grid.stitch(out.mean(1))
     second = grid.stitch((out.astype(np.float64) ** 2).mean(1))

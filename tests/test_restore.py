@@ -9,7 +9,7 @@ import pytest
 import torch
 
 BIN = Path(sys.executable).parent
-FAST = ["--method", "prox", "--samples", "2", "--steps", "3", "--quiet"]
+FAST = ["--method", "daps", "--samples", "2", "--steps", "3", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
 
 def test_dry_run_prints_the_configuration(tmp_path):
     r = _run("--checkpoint", "c", "--input", "x.fits", "--out", tmp_path, "--dry_run")
-    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "prox"
+    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "daps"
 
 
 def test_forward_model_against_hand_computed_electrons():
