@@ -41,7 +41,7 @@ def main():
         y = torch.from_numpy((rng.poisson(lam) + 2.0 * rng.standard_normal(lam.shape)).astype(np.float32))
         fm = ForwardModel(scale=170.0, read_noise_e=2.0, offset=5.0, exposure_ratio=1.0, counts=(1, 2, 1) if C == 3 else None)
         label = torch.zeros(len(DOMAINS)); label[0 if C == 3 else 2] = 1
-        for method, steps, opts in [("daps", 30, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
+        for method, steps, opts in [("daps", 33, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
             if method not in a.methods.split(","): continue
             if dev.type == "cuda": torch.cuda.synchronize()
             t0 = time.perf_counter()

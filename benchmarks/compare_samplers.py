@@ -32,7 +32,7 @@ def main():
         prior = load_prior(ckpt)
         obs = test_observations(domain, raw, a.frames, a.crop)
         print(f"{domain}: run {Path(ckpt).parent.name if ckpt.endswith('.pt') else Path(ckpt).name}, {len(obs)} frames, crop {a.crop}, {a.samples} samples", flush=True)
-        for method, steps, opts in [("daps", 30, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
+        for method, steps, opts in [("daps", 33, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
             cfg = EvalConfig(domain, ckpt, method=method, samples=a.samples, steps=steps, sampler_options=opts)
             rows = []
             for o in obs:

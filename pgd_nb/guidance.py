@@ -159,14 +159,23 @@ class _Data:
         v = (self.y.clamp_min(0) + self.sigma ** 2) / self.n
         return (xh / rho2 + a * (self.y - b) / v) / (1 / rho2 + a * a / v)
 
+    def floor_m(self) -> torch.Tensor:
+        "The model value below which λ sits on LAM_FLOOR and the likelihood is flat."
+        bg = _t(self.fm.background_e, self.y)
+        return 2 * ((LAM_FLOOR - bg) * self.fm.exposure_ratio + self.fm.offset) / self.fm.scale - 1 + torch.zeros_like(self.y)
+
     def prox(self, x_hat:torch.Tensor, rho2:float, z0:torch.Tensor|None=None, iters:int=4) -> torch.Tensor:
-        "Per-pixel argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²), by Newton steps from z0 (default: the Gaussian-approximation prox)."
+        """Per-pixel argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²): Newton steps from z0 (default: the Gaussian-approximation
+        prox) kept where λ is above its floor, compared with x̂ itself where x̂ lies below it (the flat side's minimum)."""
         xh = x_hat[:, : self.C].to(torch.float64)
+        m0 = self.floor_m()
         z = self.gaussian_prox(xh, rho2) if z0 is None else z0[:, : self.C].to(torch.float64).clone()
-        for _ in range(iters):
+        z = torch.maximum(z, m0)
+        for _ in range(iters):  # a Newton step that crosses into the flat side would bounce: stop it at the floor
             _, g, c = self.terms(z)
-            step = (-g + (z - xh) / rho2) / (c + 1 / rho2)
-            z = z - step
+            z = torch.maximum(z - (-g + (z - xh) / rho2) / (c + 1 / rho2), m0)
+        objective = lambda v: (v - xh) ** 2 / (2 * rho2) - self.terms(v)[0]
+        z = torch.where((xh < m0) & (objective(xh) < objective(z)), xh, z)
         out = x_hat.clone().to(torch.float64)
         out[:, : self.C] = torch.where(self.good, z, xh)
         return out.to(x_hat.dtype)
@@ -210,8 +219,11 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
         accepted += acc
     rho = torch.sqrt(torch.as_tensor(rho2, dtype=torch.float64, device=xo.device))
     z = torch.where(data.good, z, xo + rho * _randn(xo, generator))      # no data: N(x, ρ²) exactly
-    out = x.to(torch.float64) + (rho.expand(xo.shape[:1] + (1,) * 3) if rho.ndim == 4 else rho) * _randn(x, generator)
-    out[:, : data.C] = z                                                  # channels the observation lacks: N(x, ρ²)
+    out = x.to(torch.float64).clone()
+    if out.shape[1] > data.C:                                             # channels the observation lacks: N(x, ρ²)
+        rho_x = rho.mean(1, keepdim=True) if rho.ndim == 4 else rho
+        out[:, data.C :] += rho_x * _randn(out[:, data.C :], generator)
+    out[:, : data.C] = z
     rate = float(accepted[data.good].mean() / proposals) if bool(data.good.any()) else 1.0
     return out, (z, lp_z), rate
 
@@ -252,17 +264,21 @@ def _gibbs(D, data:_Data, x, generator, steps:int=150, hold:int=20, rho_max:floa
 
 # %% ../nbs/13_guidance.ipynb #b4e6b4fa
 @torch.no_grad()
-def _daps(D, data:_Data, x, generator, steps:int=50, sigma_data:float=0.5, sigma_min:float=0.002, sigma_max:float=80.0,
-          proposals:int=1, newton:int=3):
-    "Decoupled annealing: x̂0 = D(x; σ), x0 ~ N(x̂0, r²)·p(y|x0) exactly per pixel, x = x0 + σ_next·ε."
+def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma_min:float=0.002, sigma_max:float=80.0,
+          jacobian_below:float=1.0, proposals:int=1, newton:int=3):
+    """Decoupled annealing: x̂0 = D(x; σ), x0 ~ N(x̂0, r²)·p(y|x0) exactly per pixel, x = x0 + σ_next·ε, with r² the
+    denoiser's own Var[x0 | x] = σ²·∂D/∂x (one more evaluation) where σ ≤ `jacobian_below`, else that of N(0, σ_d²)."""
     t = edm_sigmas(steps, sigma_min=sigma_min, sigma_max=sigma_max).tolist()
-    x, acc = x * t[0], []
+    x, acc, evals = x * t[0], [], 0
     for s, s_next in zip(t[:-1], t[1:]):
         x0_hat = D(x, s).to(torch.float64)
         r2 = s * s * sigma_data ** 2 / (s * s + sigma_data ** 2)          # variance of x0 given x under N(0, σ_d²)
+        if s <= jacobian_below:                                           # Tweedie: Var[x0 | x] = σ² ∂D/∂x, per pixel
+            r2 = (s * s * _jacobian_diag(D, x, s, x0_hat, generator)).clamp(1e-12, r2)
+            evals += 1
         x0, _, a = _z_step(data, x0_hat, r2, generator, proposals=proposals, newton=newton)
-        x, acc = x0 + s_next * _randn(x0, generator), acc + [a]
-    return x0, len(t) - 1, {"acceptance": float(np.mean(acc))}
+        x, acc, evals = x0 + s_next * _randn(x0, generator), acc + [a], evals + 1
+    return x0, evals, {"acceptance": float(np.mean(acc))}
 
 # %% ../nbs/13_guidance.ipynb #1eab38b5
 def _dps(D, data:_Data, x, generator, steps:int=30, zeta:float=1.0, sigma_min:float=0.002, sigma_max:float=80.0):

@@ -86,7 +86,7 @@ def _headline(metrics:dict) -> dict:
     ev = metrics.get("evaluate", {}).get("split", {}).get("tables", {}).get("split_summary", [])
     h = {}
     for r in ev:
-        if r["method"].startswith("ours"): h["ours_psnr"], h["ours_chi2"] = r.get("psnr_mean"), r.get("reduced_chi2_mean")
+        if r["method"].startswith("ours"): h["ours_psnr"], h["ours_chi2"], h["reference_chi2"] = r.get("psnr_mean"), r.get("sample_chi2_mean"), r.get("reference_chi2_mean")
         elif r["method"] == "noisy": h["noisy_psnr"] = r.get("psnr_mean")
     base = [r for r in ev if not r["method"].startswith("ours") and r["method"] != "noisy" and r.get("psnr_mean") is not None]
     if base:
@@ -107,13 +107,13 @@ def build_index(reports:Path) -> Path:
         rows.append(f"<tr><td>{html.escape(p.get('domain', ''))}</td><td>{html.escape(run.name)}</td><td>{html.escape(p.get('preset', ''))}</td>"
                     f"<td class='{p.get('status', '')}'>{html.escape(p.get('status', ''))}</td><td>{f(p.get('seconds'), 0)}</td>"
                     f"<td>{f(h.get('ours_psnr'))}</td><td>{html.escape(h.get('best_baseline', ''))} {f(h.get('best_baseline_psnr'))}</td>"
-                    f"<td>{f(h.get('noisy_psnr'))}</td><td>{f(h.get('ours_chi2'), 3)}</td><td>{links}</td></tr>")
+                    f"<td>{f(h.get('noisy_psnr'))}</td><td>{f(h.get('ours_chi2'), 3)} / {f(h.get('reference_chi2'), 3)}</td><td>{links}</td></tr>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>pgd_nb reports</title><style>"
             "body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
             ".failed{color:#b00;font-weight:bold} .done{color:#070}</style></head><body><h1>pgd_nb reports</h1>"
-            "<p>PSNR in dB on the test split of each domain (scaled units, each clean reference's range); reduced χ² of our estimate "
-            "against the observation (≈ 1 when it explains the data).</p><table><tr><th>domain</th><th>run</th><th>preset</th><th>status</th>"
-            "<th>seconds</th><th>ours PSNR</th><th>best baseline PSNR</th><th>noisy PSNR</th><th>ours χ²</th><th>pages</th></tr>"
+            "<p>PSNR in dB on the test split of each domain (scaled units, each clean reference's range); reduced χ² of our samples "
+            "against the observation, next to the noise-free reference's (equal for exact posterior samples).</p><table><tr><th>domain</th><th>run</th><th>preset</th><th>status</th>"
+            "<th>seconds</th><th>ours PSNR</th><th>best baseline PSNR</th><th>noisy PSNR</th><th>sample χ² / reference χ²</th><th>pages</th></tr>"
             + "".join(rows) + "</table></body></html>")
     out = reports / "index.html"
     _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))

@@ -78,7 +78,7 @@ class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
     method:str="daps"  # a sampler of guidance.METHODS: "daps" (fast), "gibbs" (reference), "dps"
     samples:int=4  # posterior samples per tile (mean and std come from them)
-    steps:int=30  # noise levels of daps/dps (= evaluations per sample) or annealing sweeps of gibbs (about 5 evaluations each)
+    steps:int|None=None  # noise levels of daps/dps or annealing sweeps of gibbs; None: the sampler's default (see guidance.sampler_options)
     likelihood:str="pg"  # "pg" (exact), "gauss" or "l2"
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int=4  # tiles per batch
@@ -90,7 +90,8 @@ class RestoreConfig:
 
     def __post_init__(self):
         if self.method not in METHODS: raise ConfigError(f"unknown method {self.method!r}", "--method", f"use one of {', '.join(METHODS)}")
-        if self.samples < 1 or self.steps < 2 or self.batch < 1: raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
+        if self.samples < 1 or (self.steps is not None and self.steps < 2) or self.batch < 1:
+            raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
 
 # %% ../nbs/14_restore.ipynb #346a15f5
 def _device(name:str) -> torch.device:
@@ -119,8 +120,9 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     for a in tqdm(range(0, len(tiles), cfg.batch), desc="restore", unit="batch", disable=not progress):
         b = slice(a, a + cfg.batch)
         fm_b = ForwardModel(**{**fm.__dict__, "mask": masks[b]})
-        r = posterior_sample(prior.denoiser, torch.from_numpy(tiles[b]), fm_b, cfg.method, num_samples=K, steps=cfg.steps,
-                                    labels=labels, generator=gen, likelihood=lik, net_channels=prior.channels, device=dev, **cfg.options)
+        steps = {} if cfg.steps is None else {"steps": cfg.steps}
+        r = posterior_sample(prior.denoiser, torch.from_numpy(tiles[b]), fm_b, cfg.method, num_samples=K, labels=labels,
+                             generator=gen, likelihood=lik, net_channels=prior.channels, device=dev, **steps, **cfg.options)
         evals = r.evals
         out[b] = model_to_scaled(r.samples.cpu().numpy())
     samples_u = np.stack([grid.stitch(out[:, k]) for k in range(K)])  # (K, C, H, W)
@@ -269,7 +271,7 @@ def main(argv=None):
     d = RestoreConfig()
     ap.add_argument("--method", default=d.method, choices=list(METHODS))
     ap.add_argument("--samples", type=int, default=d.samples, help="posterior samples (mean and std come from them)")
-    ap.add_argument("--steps", type=int, default=d.steps, help="EDM noise levels")
+    ap.add_argument("--steps", type=int, default=d.steps, help="noise levels (daps, dps) or sweeps (gibbs); default: the sampler's own")
     ap.add_argument("--likelihood", default=d.likelihood, choices=["pg", "gauss", "l2"])
     ap.add_argument("--lam_threshold", type=float, default=d.lam_threshold, help="pg: Gaussian approximation above this many electrons")
     ap.add_argument("--batch", type=int, default=d.batch, help="tiles per batch (bounds memory)")
