@@ -45,7 +45,7 @@ def main():
     ap.add_argument("--crop", type=int, default=64)
     ap.add_argument("--truth_steps", type=int, default=64)
     ap.add_argument("--run_glob", default="*-{domain}-tiny-b16", help="run folders to take the newest of (default: the demo preset's)")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "calibration"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "calibrate_trained"))
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.set_grad_enabled(False)
@@ -80,7 +80,7 @@ def main():
                        "s": round(time.perf_counter() - t0, 1)}
                 rows.append(row); ranks[f"{domain} r{ratio:g} {method}"] = torch.bincount(rank.flatten(), minlength=K + 1).tolist()
                 print(" | ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
-    (out / "calibration.json").write_text(json.dumps({"rows": rows, "ranks": ranks, "args": vars(a)}, indent=1, ensure_ascii=False))
+    (out / "calibration.json").write_text(json.dumps({"rows": rows, "ranks": ranks, "args": {k: v for k, v in vars(a).items() if k != "out"}}, indent=1, ensure_ascii=False))
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     n = len(ranks); cols = min(n, 4); fig, axs = plt.subplots(-(-n // cols), cols, figsize=(3 * cols, 2.2 * -(-n // cols)), squeeze=False, sharey=True)

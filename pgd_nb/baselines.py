@@ -68,7 +68,8 @@ def gat_bm3d(y_e, fm:ForwardModel) -> np.ndarray:
     return gat_restore(y_e, fm, lambda d: np.asarray(bm3d.bm3d(d, sigma_psd=1.0), np.float64))
 
 # %% ../nbs/16_baselines.ipynb #bb4158f4
-def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, batch:int=4, tile:int=256, min_overlap:int=32, seed:int=0) -> np.ndarray:
+def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, batch:int=4, tile:int|None=None, min_overlap:int=32,
+                 seed:int=0) -> np.ndarray:
     "SDEdit-like: start the EDM sampler at the noisy image, at its own median noise level in model space; no likelihood."
     y = np.nan_to_num(np.asarray(y_e, np.float64))
     C, H, W = y.shape
@@ -76,7 +77,7 @@ def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, ba
     noisy_m = scaled_to_model(electrons_to_scaled(noisy_input(y, fm), fm.scale, fm.offset))
     sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e ** 2) / n) / fm.scale))
     sigma0 = float(np.clip(sigma0, 0.003, 80.0))
-    tile = min(tile, -(-max(H, W) // 16) * 16)
+    tile = min(tile or prior.crop or 256, -(-max(H, W) // 16) * 16)  # as restore_planes: the training crop by default
     grid = TileGrid.for_sensor(H, W, DOMAINS[domain].sensor, tile, min(min_overlap, tile // 4))
     tiles = grid.extract(noisy_m.astype(np.float32))
     label = prior.labels(domain)
@@ -108,7 +109,7 @@ def make_baselines(prior:Prior|None=None, domain:str|None=None, cfg:RestoreConfi
         methods[name] = fn
     if prior is not None and diffusion:
         cfg = cfg or RestoreConfig()
-        methods["edm_unguided"] = lambda y, fm: edm_unguided(prior, domain, y, fm, steps=max(cfg.steps // 2, 4), batch=cfg.batch, seed=cfg.seed)
+        methods["edm_unguided"] = lambda y, fm: edm_unguided(prior, domain, y, fm, steps=max((cfg.steps or 20) // 2, 4), batch=cfg.batch, seed=cfg.seed)
         methods["edm_l2"] = lambda y, fm: edm_guided(prior, domain, y, fm, "l2", cfg)
         methods["edm_gauss"] = lambda y, fm: edm_guided(prior, domain, y, fm, "gauss", cfg)
     elif diffusion: skipped.update({k: "no prior given" for k in ("edm_unguided", "edm_l2", "edm_gauss")})

@@ -136,6 +136,7 @@ class _Data:
         self.sigma = fm.read_noise_e
         yv = (self.n * self.y)[good]
         self.l2_var = yv.clamp_min(0).mean() + (self.n.mean() * self.sigma ** 2) if yv.numel() else torch.tensor(1.0)
+        self._floor_lp = None
 
     def terms(self, x_m:torch.Tensor):
         "(log p, ∂/∂m, curvature in m) per pixel of the observed channels; zero where flagged."
@@ -164,18 +165,30 @@ class _Data:
         bg = _t(self.fm.background_e, self.y)
         return 2 * ((LAM_FLOOR - bg) * self.fm.exposure_ratio + self.fm.offset) / self.fm.scale - 1 + torch.zeros_like(self.y)
 
-    def prox(self, x_hat:torch.Tensor, rho2:float, z0:torch.Tensor|None=None, iters:int=4) -> torch.Tensor:
-        """Per-pixel argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²): Newton steps from z0 (default: the Gaussian-approximation
-        prox) kept where λ is above its floor, compared with x̂ itself where x̂ lies below it (the flat side's minimum)."""
-        xh = x_hat[:, : self.C].to(torch.float64)
+    def floor_lp(self) -> torch.Tensor:
+        "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
+        if self._floor_lp is None:
+            lp = self.lik.terms(self.y, torch.full_like(self.y, LAM_FLOOR), self.sigma, self.n, self.l2_var)[0]
+            self._floor_lp = torch.where(self.good, lp, torch.zeros_like(lp))
+        return self._floor_lp
+
+    def mode(self, xh:torch.Tensor, rho2, iters:int=4):
+        """Per pixel of the observed channels: argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²), with log p and the curvature there.
+        Newton steps from the Gaussian-approximation prox, stopped at the floor (a step into the flat side would bounce back
+        and forth), then compared with x̂ itself where x̂ lies below the floor (the flat side's own minimum)."""
         m0 = self.floor_m()
-        z = self.gaussian_prox(xh, rho2) if z0 is None else z0[:, : self.C].to(torch.float64).clone()
-        z = torch.maximum(z, m0)
-        for _ in range(iters):  # a Newton step that crosses into the flat side would bounce: stop it at the floor
+        z = torch.maximum(self.gaussian_prox(xh, rho2), m0)
+        for _ in range(iters):
             _, g, c = self.terms(z)
             z = torch.maximum(z - (-g + (z - xh) / rho2) / (c + 1 / rho2), m0)
-        objective = lambda v: (v - xh) ** 2 / (2 * rho2) - self.terms(v)[0]
-        z = torch.where((xh < m0) & (objective(xh) < objective(z)), xh, z)
+        lp, _, c = self.terms(z)
+        flat = (xh < m0) & (-self.floor_lp() < (z - xh) ** 2 / (2 * rho2) - lp)
+        return torch.where(flat, xh, z), torch.where(flat, self.floor_lp(), lp), torch.where(flat, torch.zeros_like(c), c)
+
+    def prox(self, x_hat:torch.Tensor, rho2:float, iters:int=4) -> torch.Tensor:
+        "Per-pixel argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²) on the observed channels (`mode`); other channels: x̂."
+        xh = x_hat[:, : self.C].to(torch.float64)
+        z = self.mode(xh, rho2, iters)[0]
         out = x_hat.clone().to(torch.float64)
         out[:, : self.C] = torch.where(self.good, z, xh)
         return out.to(x_hat.dtype)
@@ -204,8 +217,7 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
     "z ~ p(y|λ(z)) N(z; x, ρ²) per pixel by independence MH from the Laplace fit at the mode; `state` = previous (z, log p(y|z))."
     xo = x[:, : data.C].to(torch.float64)
     rho2 = rho2[:, : data.C] if isinstance(rho2, torch.Tensor) and rho2.ndim == 4 else rho2
-    mode = data.prox(xo, rho2, iters=newton)
-    lp_mode, _, c = data.terms(mode)
+    mode, lp_mode, c = data.mode(xo, rho2, iters=newton)
     sd = widen / torch.sqrt(c + 1 / rho2)                                  # Laplace width, widened for the tails
     log_w = lambda v, lp: lp - (v - xo) ** 2 / (2 * rho2) + 0.5 * ((v - mode) / sd) ** 2  # log target − log proposal
     z, lp_z = (mode.clone(), lp_mode) if state is None else state

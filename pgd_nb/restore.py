@@ -41,6 +41,7 @@ class Prior:
     sigma_data:float
     checkpoint:str
     step:int|None=None
+    crop:int|None=None  # size of the training crops: the tile size it has learnt images at
 
     def labels(self, domain:str) -> torch.Tensor:
         "One-hot label of a domain, refusing domains the network was not trained on."
@@ -70,7 +71,8 @@ def load_prior(checkpoint, device="cpu") -> Prior:
     D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data)
     try: D.load_state_dict(state["ema"])
     except (KeyError, RuntimeError) as e: raise CheckpointError(f"does not match the network of its training options ({e})", path, "use the checkpoint with its own run folder") from e
-    return Prior(D.eval().requires_grad_(False).to(device), domains, channels, preset, sigma_data, str(path), state.get("step"))
+    return Prior(D.eval().requires_grad_(False).to(device), domains, channels, preset, sigma_data, str(path), state.get("step"),
+                 opts.get("crop"))
 
 # %% ../nbs/14_restore.ipynb #123a936c
 @dataclass
@@ -82,7 +84,7 @@ class RestoreConfig:
     likelihood:str="pg"  # "pg" (exact), "gauss" or "l2"
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int=4  # tiles per batch
-    tile:int=256
+    tile:int|None=None  # None: the prior's training crop (a network trained on small crops generalizes poorly to larger tiles), else 256
     min_overlap:int=32
     seed:int=0
     device:str="auto"
@@ -104,7 +106,8 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     cfg = cfg or RestoreConfig()
     C, H, W = y_e.shape
     labels = prior.labels(domain)
-    tile = min(cfg.tile, -(-max(H, W) // 16) * 16)  # a frame smaller than a tile is not padded up to it (the network is convolutional)
+    tile = cfg.tile or prior.crop or 256
+    tile = min(tile, -(-max(H, W) // 16) * 16)  # a frame smaller than a tile is not padded up to it (the network is convolutional)
     grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
     tiles = grid.extract(np.nan_to_num(y_e.astype(np.float32)))
     flagged = np.zeros((H, W), bool) if bad is None else np.asarray(bad, bool)

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from pgd_nb.edm import edm_sigmas
+
 BIN = Path(sys.executable).parent
 FAST = ["--method", "daps", "--samples", "2", "--steps", "3", "--quiet"]
 
@@ -46,7 +48,8 @@ def test_photography_short_exposure_with_its_long_reference(demo, tmp_path):
     assert r.returncode == 0, r.stderr
     meta = json.loads(next(tmp_path.glob("*_restore.json")).read_text())
     assert meta["settings"]["exposure_ratio"] == pytest.approx(pair.exposure_ratio, rel=1e-4)
-    assert meta["counts"] in ([1, 2, 1], [2, 5, 2]) and meta["evals_per_sample"] == 3
+    levels = edm_sigmas(3)[:-1].tolist()  # --steps 3: one evaluation per level, one more (the Jacobian probe) where σ ≤ 1
+    assert meta["counts"] in ([1, 2, 1], [2, 5, 2]) and meta["evals_per_sample"] == sum(1 + (s <= 1) for s in levels)
     mean_e = np.load(tmp_path / meta["files"]["mean_e"]); ref = np.load(tmp_path / meta["files"]["reference_e"])
     assert mean_e.shape == ref.shape and mean_e.shape[0] == 3 and np.isfinite(mean_e).all()
     assert np.load(tmp_path / meta["files"]["samples_u"]).shape == (2, *mean_e.shape)
