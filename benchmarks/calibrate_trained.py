@@ -1,6 +1,6 @@
 """Check (c) of the sampler calibration: each domain's trained demo prior taken as the *true* prior.
 
-    python benchmarks/calibrate_trained.py [--domains astronomy,microscopy,photography] [--methods daps,dps]
+    python benchmarks/calibrate_trained.py [--domains astronomy,microscopy,photography] [--methods daps] [--ratios R] [--append]
                                            [--tiles 4] [--samples 15] [--crop 64] [--out reports/calibration]
 
 For each domain: truths are drawn from the network itself (EDM Heun sampler, 64 steps), observations
@@ -39,18 +39,21 @@ def chi2(x_m, y, fm) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--domains", default="astronomy,microscopy,photography")
-    ap.add_argument("--methods", default="daps,dps", help="gibbs costs about 800 evaluations per sample: add it where there is time")
+    ap.add_argument("--methods", default="daps", help="gibbs costs about 800 evaluations per sample; dps needs memory for backpropagation")
     ap.add_argument("--tiles", type=int, default=4)
     ap.add_argument("--samples", type=int, default=15)
     ap.add_argument("--crop", type=int, default=64)
     ap.add_argument("--truth_steps", type=int, default=64)
     ap.add_argument("--run_glob", default="*-{domain}-tiny-b16", help="run folders to take the newest of (default: the demo preset's)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "calibrate_trained"))
+    ap.add_argument("--ratios", default="", help="exposure ratios to run, comma-separated (default: the domain's two)")
+    ap.add_argument("--append", action="store_true", help="add the rows to an existing calibration.json instead of replacing it")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    torch.set_grad_enabled(False)
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
-    rows, ranks = [], {}
+    saved = out / "calibration.json"
+    old = json.loads(saved.read_text()) if a.append and saved.is_file() else {"rows": [], "ranks": {}}
+    rows, ranks = old["rows"], old["ranks"]
     K = a.samples
     for domain in a.domains.split(","):
         runs = sorted(p for p in (ROOT / ".cache" / "runs").glob(a.run_glob.format(domain=domain)) if (p / "best.pt").is_file())
@@ -60,9 +63,10 @@ def main():
         label = prior.labels(domain)[None].expand(a.tiles, -1)
         g = torch.Generator().manual_seed(a.seed)
         latents = torch.randn((a.tiles, prior.channels, a.crop, a.crop), generator=g)
-        truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
+        with torch.no_grad(): truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
         truth = truth[:, : dom.channels].double().clamp(-1, None)  # the network's own draws (clamped at zero light, as the likelihood is)
         for ratio in RATIOS[domain]:
+            if a.ratios and ratio not in [float(v) for v in a.ratios.split(",")]: continue
             fm = ForwardModel(scale=sensor.scale, offset=sensor.offset, read_noise_e=total_read_noise_e(sensor), exposure_ratio=ratio)
             y = sample_poisson_gaussian(fm.expected_electrons(truth), fm.read_noise_e, generator=g)
             for method in a.methods.split(","):
@@ -80,7 +84,8 @@ def main():
                        "s": round(time.perf_counter() - t0, 1)}
                 rows.append(row); ranks[f"{domain} r{ratio:g} {method}"] = torch.bincount(rank.flatten(), minlength=K + 1).tolist()
                 print(" | ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
-    (out / "calibration.json").write_text(json.dumps({"rows": rows, "ranks": ranks, "args": {k: v for k, v in vars(a).items() if k != "out"}}, indent=1, ensure_ascii=False))
+    args = {k: v for k, v in vars(a).items() if k != "out"}
+    saved.write_text(json.dumps({"rows": rows, "ranks": ranks, "args": old.get("args", []) + [args] if a.append else [args]}, indent=1, ensure_ascii=False))
     import matplotlib; matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     n = len(ranks); cols = min(n, 4); fig, axs = plt.subplots(-(-n // cols), cols, figsize=(3 * cols, 2.2 * -(-n // cols)), squeeze=False, sharey=True)
