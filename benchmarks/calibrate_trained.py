@@ -64,7 +64,7 @@ def main():
         g = torch.Generator().manual_seed(a.seed)
         latents = torch.randn((a.tiles, prior.channels, a.crop, a.crop), generator=g)
         with torch.no_grad(): truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
-        truth = truth[:, : dom.channels].double().clamp(-1, None)  # the network's own draws (clamped at zero light, as the likelihood is)
+        truth = truth[:, : dom.channels].double()  # the network's own draws, unclamped: below m = -1 the likelihood is flat, and the sampler may go there too
         for ratio in RATIOS[domain]:
             if a.ratios and ratio not in [float(v) for v in a.ratios.split(",")]: continue
             fm = ForwardModel(scale=sensor.scale, offset=sensor.offset, read_noise_e=total_read_noise_e(sensor), exposure_ratio=ratio)
