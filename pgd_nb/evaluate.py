@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .baselines import make_baselines
-from .calibration import DOMAINS, electrons_to_scaled, get_domain
+from .calibration import DOMAINS, electrons_to_scaled, get_domain, scaled_to_electrons
 from .errors import ConfigError, PGDError
 from .guidance import METHODS, ForwardModel
 from .layouts import find_layout
@@ -80,8 +80,9 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     R = float(ref_u.max() - ref_u.min())
     pos = detect_sources(clean[0]) if photometry else None
     rows, images = [], {"reference": ref_u, "noisy": electrons_to_scaled((y - fm.background_e) * fm.exposure_ratio, fm.scale, fm.offset)}
+    expected = lambda e: np.clip(e / fm.exposure_ratio + fm.background_e, 0, None)  # reference electrons → λ of the observation
     def score(name, est_e, seconds, extra=None):
-        lam_hat = np.clip(est_e / fm.exposure_ratio + fm.background_e, 0, None)
+        lam_hat = expected(est_e)
         est_u = electrons_to_scaled(est_e, fm.scale, fm.offset)
         row = {"method": name, "psnr": psnr(est_u, ref_u, R), "ssim": ssim(est_u, ref_u, R), "data_range_u": R,
                "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
@@ -95,11 +96,10 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
         r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, _restore_cfg(cfg), sensor=sensor, progress=False)
         est = r["mean_u"].astype(np.float64) * fm.scale - fm.offset
         cov = interval_coverage(r["samples_u"], ref_u, 0.9) if cfg.samples > 1 else {"coverage": None, "nominal": None}
-        lam_k = [np.clip((s.astype(np.float64) * fm.scale - fm.offset) / fm.exposure_ratio + fm.background_e, 0, None) for s in r["samples_u"]]
-        sample_chi2 = float(np.mean([reduced_chi2(y, lam, fm.read_noise_e, fm.counts, bad) for lam in lam_k]))  # ≈ the truth's for exact samples
+        sample_chi2 = float(np.mean([reduced_chi2(y, expected(scaled_to_electrons(s.astype(np.float64), fm.scale, fm.offset)), fm.read_noise_e,
+                                                  fm.counts, bad) for s in r["samples_u"]]))  # ≈ the truth's for exact samples
         score(f"ours_{cfg.method}", est, time.perf_counter() - t0, {"coverage": cov["coverage"], "coverage_nominal": cov["nominal"],
-              "sample_chi2": sample_chi2, "reference_chi2": reduced_chi2(y, np.clip(clean / fm.exposure_ratio + fm.background_e, 0, None),
-                                                                          fm.read_noise_e, fm.counts, bad),
+              "sample_chi2": sample_chi2, "reference_chi2": reduced_chi2(y, expected(clean), fm.read_noise_e, fm.counts, bad),
               "evals_per_sample": r["evals_per_sample"], "mean_std_u": float(r["std_u"].mean())})
         if keep: images["std"] = r["std_u"]
     for name, fn in methods.items():

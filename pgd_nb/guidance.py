@@ -136,16 +136,18 @@ class _Data:
         self.sigma = fm.read_noise_e
         yv = (self.n * self.y)[good]
         self.l2_var = yv.clamp_min(0).mean() + (self.n.mean() * self.sigma ** 2) if yv.numel() else torch.tensor(1.0)
+        self.a = fm.slope  # λ = a·m + b per pixel: the forward model on model-space values, written once here
+        self.b = (fm.scale / 2 - fm.offset) / fm.exposure_ratio + _t(fm.background_e, self.y) + torch.zeros_like(self.y)
         self._floor_lp = None
 
     def terms(self, x_m:torch.Tensor):
         "(log p, ∂/∂m, curvature in m) per pixel of the observed channels; zero where flagged."
         x = x_m[:, : self.C].to(torch.float64)
-        raw = ((x + 1) / 2 * self.fm.scale - self.fm.offset) / self.fm.exposure_ratio + _t(self.fm.background_e, x)
+        raw = self.a * x + self.b
         lam = raw.clamp_min(LAM_FLOOR)
         lp, d1, c = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var)
         live = self.good & (raw > LAM_FLOOR)
-        a = self.fm.slope
+        a = self.a
         z = torch.zeros_like(lp)
         return torch.where(self.good, lp, z), torch.where(live, a * d1, z), torch.where(live, a * a * c, z)
 
@@ -155,15 +157,13 @@ class _Data:
 
     def gaussian_prox(self, xh:torch.Tensor, rho2:float) -> torch.Tensor:
         "Closed-form prox of the Gaussian approximation with the variance fixed at (max(y, 0) + σ²)/n: Newton's starting point."
-        a = self.fm.slope
-        b = (self.fm.scale / 2 - self.fm.offset) / self.fm.exposure_ratio + _t(self.fm.background_e, xh)  # λ = a·z + b
+        a, b = self.a, self.b
         v = (self.y.clamp_min(0) + self.sigma ** 2) / self.n
         return (xh / rho2 + a * (self.y - b) / v) / (1 / rho2 + a * a / v)
 
     def floor_m(self) -> torch.Tensor:
         "The model value below which λ sits on LAM_FLOOR and the likelihood is flat."
-        bg = _t(self.fm.background_e, self.y)
-        return 2 * ((LAM_FLOOR - bg) * self.fm.exposure_ratio + self.fm.offset) / self.fm.scale - 1 + torch.zeros_like(self.y)
+        return (LAM_FLOOR - self.b) / self.a
 
     def floor_lp(self) -> torch.Tensor:
         "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
