@@ -23,7 +23,7 @@ import torch
 
 from pgd_nb.calibration import DOMAINS, get_sensor, total_read_noise_e
 from pgd_nb.edm import edm_sampler
-from pgd_nb.guidance import ForwardModel, posterior_sample
+from pgd_nb.guidance import ForwardModel, posterior_sample, reverse_sde
 from pgd_nb.noise import sample_poisson_gaussian
 from pgd_nb.restore import load_prior
 
@@ -43,7 +43,10 @@ def main():
     ap.add_argument("--tiles", type=int, default=4)
     ap.add_argument("--samples", type=int, default=15)
     ap.add_argument("--crop", type=int, default=64)
-    ap.add_argument("--truth_steps", type=int, default=64)
+    ap.add_argument("--truth_steps", type=int, default=64, help="ode: Heun steps; sde: levels per decade of σ")
+    ap.add_argument("--truth", default="ode", choices=["ode", "sde"],
+                    help="how truths are drawn from the network: EDM's Heun ODE, or the reverse SDE (Gaussian-exact steps) from σ = 80")
+    ap.add_argument("--options", default="", help="sampler options, e.g. bridge=0,proposals=2 (numbers; 0/1 for booleans)")
     ap.add_argument("--run_glob", default="*-{domain}-tiny-b16", help="run folders to take the newest of (default: the demo preset's)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "calibrate_trained"))
     ap.add_argument("--ratios", default="", help="exposure ratios to run, comma-separated (default: the domain's two)")
@@ -63,26 +66,32 @@ def main():
         label = prior.labels(domain)[None].expand(a.tiles, -1)
         g = torch.Generator().manual_seed(a.seed)
         latents = torch.randn((a.tiles, prior.channels, a.crop, a.crop), generator=g)
-        with torch.no_grad(): truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
+        with torch.no_grad():
+            if a.truth == "ode": truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
+            else:
+                D = lambda x, s: prior.denoiser(x.to(torch.float32), s, label).to(torch.float64)
+                truth, _ = reverse_sde(D, 80.0 * latents.double(), 80.0, g, per_decade=a.truth_steps)
         truth = truth[:, : dom.channels].double()  # the network's own draws, unclamped: below m = -1 the likelihood is flat, and the sampler may go there too
         for ratio in RATIOS[domain]:
             if a.ratios and ratio not in [float(v) for v in a.ratios.split(",")]: continue
             fm = ForwardModel(scale=sensor.scale, offset=sensor.offset, read_noise_e=total_read_noise_e(sensor), exposure_ratio=ratio)
             y = sample_poisson_gaussian(fm.expected_electrons(truth), fm.read_noise_e, generator=g)
+            opts = {k: float(v) for k, v in (kv.split("=") for kv in a.options.split(",") if kv)}
             for method in a.methods.split(","):
                 t0 = time.perf_counter()
                 r = posterior_sample(prior.denoiser, y, fm, method, num_samples=K, labels=prior.labels(domain),
-                                     generator=torch.Generator().manual_seed(a.seed + 1), net_channels=prior.channels)
+                                     generator=torch.Generator().manual_seed(a.seed + 1), net_channels=prior.channels,
+                                     **{k: (int(v) if k in ("proposals", "steps", "newton", "hold") else v) for k, v in opts.items()})
                 s = r.samples.double()  # (tiles, K, C, H, W)
                 rank = (s < truth[:, None]).sum(1)
                 lam_t = fm.expected_electrons(truth)
-                row = {"domain": domain, "ratio": ratio, "median λ (e⁻)": float(lam_t.median()), "sampler": method, "evals": r.evals,
+                row = {"domain": domain, "ratio": ratio, "truth": a.truth, "options": a.options, "median λ (e⁻)": float(lam_t.median()), "sampler": method, "evals": r.evals,
                        "min–max cover": float(((rank > 0) & (rank < K)).double().mean()), "nominal": (K - 1) / (K + 1),
                        "sample χ²": chi2(s, y[:, None], fm), "truth χ²": chi2(truth[:, None], y[:, None], fm),
                        "mean χ²": chi2(s.mean(1, keepdim=True), y[:, None], fm),
                        "psnr of mean": 20 * math.log10(2 / float((s.mean(1) - truth).pow(2).mean().sqrt())),
                        "s": round(time.perf_counter() - t0, 1)}
-                rows.append(row); ranks[f"{domain} r{ratio:g} {method}"] = torch.bincount(rank.flatten(), minlength=K + 1).tolist()
+                rows.append(row); ranks[f"{domain} r{ratio:g} {method} {a.truth} {a.options}".strip()] = torch.bincount(rank.flatten(), minlength=K + 1).tolist()
                 print(" | ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()), flush=True)
     args = {k: v for k, v in vars(a).items() if k != "out"}
     saved.write_text(json.dumps({"rows": rows, "ranks": ranks, "args": old.get("args", []) + [args] if a.append else [args]}, indent=1, ensure_ascii=False))

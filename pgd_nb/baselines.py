@@ -5,7 +5,7 @@
 # %% ../nbs/16_baselines.ipynb #e77c913d
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -24,9 +24,6 @@ __all__ = ['CLASSICAL', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 
            'edm_guided', 'make_baselines']
 
 # %% ../nbs/16_baselines.ipynb #0528dffb
-def _counts(fm:ForwardModel, C:int) -> np.ndarray:
-    return np.ones(C) if fm.counts is None else np.asarray(fm.counts, np.float64)
-
 def noisy_input(y_e, fm:ForwardModel) -> np.ndarray:
     "The observation rescaled to the reference exposure: (y − background)·ratio."
     return (np.asarray(y_e, np.float64) - np.asarray(fm.background_e)) * fm.exposure_ratio
@@ -35,7 +32,7 @@ def gat_restore(y_e, fm:ForwardModel, denoise:Callable) -> np.ndarray:
     "GAT per channel (n·y with σ√n), `denoise(d)` for unit-variance Gaussian noise, exact unbiased inverse, back to reference electrons."
     y = np.asarray(y_e, np.float64)
     out = np.empty_like(y)
-    for c, n in enumerate(_counts(fm, y.shape[0])):
+    for c, n in enumerate(fm.photosites(y.shape[0])):
         s = float(np.sqrt(n) * fm.read_noise_e)
         d = gat(n * np.nan_to_num(y[c]), s)
         out[c] = gat_inverse_exact(denoise(d), s) / n
@@ -73,7 +70,7 @@ def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, ba
     "SDEdit-like: start the EDM sampler at the noisy image, at its own median noise level in model space; no likelihood."
     y = np.nan_to_num(np.asarray(y_e, np.float64))
     C, H, W = y.shape
-    n = _counts(fm, C)[:, None, None]
+    n = fm.photosites(C)[:, None, None]
     noisy_m = scaled_to_model(electrons_to_scaled(noisy_input(y, fm), fm.scale, fm.offset))
     sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e ** 2) / n) / fm.scale))
     sigma0 = float(np.clip(sigma0, 0.003, 80.0))

@@ -135,11 +135,9 @@ def get_domain(name:str) -> Domain:
     return DOMAINS[name]
 
 # %% ../nbs/01_calibration.ipynb #d44475f4
-def _is_torch(x) -> bool: return isinstance(x, torch.Tensor)
-
 def _as_float(x):
     "`x` as a floating array of its own library: float64 stays, anything else becomes float32."
-    if _is_torch(x): return x if x.dtype in (torch.float32, torch.float64) else x.to(torch.float32)
+    if isinstance(x, torch.Tensor): return x if x.dtype in (torch.float32, torch.float64) else x.to(torch.float32)
     x = np.asarray(x)
     return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
 
@@ -152,7 +150,7 @@ def black_level_map(black_level, like):
         b = np.tile(b, reps)[:h, :w]
     elif b.ndim != 0:
         raise CalibrationError(f"black_level must be a number or a 2-D per-CFA-position table, got shape {b.shape}", "black_level")
-    if _is_torch(like): return torch.as_tensor(b, dtype=like.dtype, device=like.device)
+    if isinstance(like, torch.Tensor): return torch.as_tensor(b, dtype=like.dtype, device=like.device)
     return b.astype(like.dtype)
 
 # %% ../nbs/01_calibration.ipynb #723affd6

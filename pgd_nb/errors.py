@@ -5,7 +5,6 @@
 # %% ../nbs/00_errors.ipynb #afadcead
 from __future__ import annotations
 
-from pathlib import Path
 
 # %% auto #0
 __all__ = ['PGDError', 'FileFormatError', 'UnsupportedFormatError', 'CalibrationError', 'LayoutError', 'CheckpointError',

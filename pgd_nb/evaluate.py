@@ -8,9 +8,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
-import platform
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,17 +17,20 @@ import numpy as np
 
 from .baselines import make_baselines
 from .calibration import DOMAINS, electrons_to_scaled, get_domain, scaled_to_electrons
+from .display import plot_panels
 from .errors import ConfigError, PGDError
 from .guidance import METHODS, ForwardModel
 from .layouts import find_layout
-from .metrics import chi2_map, detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness, ssim
+from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness, ssim
 from .noise import sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, load_prior, resolve_exposure_ratio, restore_planes
+from .transforms import centre_crop
+from .utils import atomic_write, provenance, resolve_device, write_json
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol', 'classical_images',
-           'classical_protocol', 'cross_protocol', 'summarize', 'provenance', 'write_table', 'display_stretch',
-           'display_image', 'plot_examples', 'run_evaluation', 'main']
+           'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'plot_examples', 'run_evaluation',
+           'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -108,11 +108,6 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     return rows, images
 
 # %% ../nbs/17_evaluate.ipynb #354ea029
-def _centre(a, c:int):
-    if not c: return a
-    H, W = a.shape[-2:]; y0, x0 = max((H - c) // 2, 0), max((W - c) // 2, 0)
-    return a[..., y0:y0 + c, x0:x0 + c]
-
 def demo_truth(raw_root, clean_path, frame:int=0) -> np.ndarray|None:
     "Noise-free electrons (C, H, W planes) of a clean file of the embedded demo data, from its manifest; None for other data."
     from pgd_nb.transforms import cfa_to_planes
@@ -143,7 +138,7 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
             obs.append({"name": Path(p.noisy or p.clean).name + (f" thinned {thin:g}" if thin else ""), "scene": p.scene,
                         "level": p.level if p.level is not None else (thin if thin else ratio), "ratio_source": how,
                         "reference": "truth" if truth is not None else "clean",
-                        "y": _centre(o.frames[f], crop), "bad": _centre(o.bad[f], crop), "clean": _centre(truth if truth is not None else ref.frames[f], crop), "sensor": s,
+                        "y": centre_crop(o.frames[f], crop), "bad": centre_crop(o.bad[f], crop), "clean": centre_crop(truth if truth is not None else ref.frames[f], crop), "sensor": s,
                         "fm": ForwardModel(scale=s.scale, read_noise_e=o.read_noise_e, offset=s.offset, exposure_ratio=ratio, counts=o.counts)})
     return obs
 
@@ -167,7 +162,7 @@ def classical_images(names, size:int) -> dict:
     for n in names:
         img = np.asarray(getattr(skimage.data, n)(), np.float64)
         if img.ndim == 3: img = img[..., :3].mean(-1)
-        out[n] = _centre(img / img.max(), size)
+        out[n] = centre_crop(img / img.max(), size)
     return out
 
 def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, progress:bool=True) -> list[dict]:
@@ -193,7 +188,7 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
     "Rows (model, test domain, mean PSNR, mean χ², frames) for every model in cfg.checkpoints and every domain in raw_roots."
     rows = []
     for model, ckpt in cfg.checkpoints.items():
-        prior = load_prior(ckpt, _dev(cfg.device))
+        prior = load_prior(ckpt, resolve_device(cfg.device, "EvalConfig.device"))
         for dom, root in raw_roots.items():
             if dom not in prior.domains:
                 rows.append({"model": model, "test_domain": dom, "psnr": None, "reduced_chi2": None, "frames": 0, "note": "domain not in training"}); continue
@@ -202,10 +197,6 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
             rows.append({"model": model, "test_domain": dom, "psnr": float(np.mean([x["psnr"] for x in r])),
                          "ssim": float(np.mean([x["ssim"] for x in r])), "reduced_chi2": float(np.mean([x["reduced_chi2"] for x in r])), "frames": len(r), "note": ""})
     return rows
-
-def _dev(name:str) -> str:
-    import torch
-    return ("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name
 
 # %% ../nbs/17_evaluate.ipynb #9a3f3f54
 def summarize(rows:list[dict], by=("method",), metrics=("psnr", "ssim", "reduced_chi2", "sample_chi2", "reference_chi2", "whiteness_lag1_x", "coverage", "photometry_median_abs_rel_error", "seconds")) -> list[dict]:
@@ -221,61 +212,29 @@ def summarize(rows:list[dict], by=("method",), metrics=("psnr", "ssim", "reduced
         out.append(row)
     return out
 
-def provenance(seed:int) -> dict:
-    "Seed, git commit and package versions of this evaluation."
-    import importlib.metadata as md
-    try: commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip() or None
-    except Exception: commit = None
-    versions = {}
-    for p in ("pgd_nb", "torch", "numpy", "scipy", "scikit-image", "astropy", "rawpy", "bm3d"):
-        try: versions[p] = md.version(p)
-        except md.PackageNotFoundError: versions[p] = None
-    return {"seed": seed, "git_commit": commit, "python": platform.python_version(), "versions": versions}
-
 def write_table(path:Path, rows:list[dict]):
     "CSV with the union of the rows' keys as columns."
-    from pgd_nb.io import _atomic_write
     keys = list(dict.fromkeys(k for r in rows for k in r))
     def w(p):
         with open(p, "w", newline="") as f:
             wr = csv.DictWriter(f, keys); wr.writeheader(); wr.writerows(rows)
-    _atomic_write(path, w)
+    atomic_write(path, w)
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
-def display_stretch(reference) -> tuple[float, float]:
-    "(low, high) of a display stretch from the reference: its 1st and 99.5th percentiles (sky or background at the bottom)."
-    lo, hi = np.percentile(np.asarray(reference), [1.0, 99.5])
-    return float(lo), float(max(hi, lo + 1e-6))
-
-def display_image(u, stretch:tuple[float, float]):
-    "An image for imshow: (u − low)/(high − low), then asinh for one channel (faint structure visible) or gamma 1/2.2 for RGB."
-    lo, hi = stretch
-    v = np.clip((np.asarray(u, np.float64) - lo) / (hi - lo), 0, 1)
-    v = np.arcsinh(v / 0.05) / np.arcsinh(1 / 0.05) if v.shape[0] == 1 else v ** (1 / 2.2)
-    return v[0] if v.shape[0] == 1 else v.transpose(1, 2, 0)
-
-def plot_examples(examples:list[dict], path=None):
-    "One row per example frame: observation × ratio, each method, reference (one stretch per row), and our posterior std."
-    import matplotlib.pyplot as plt
-    skip = {"name", "y_e", "bad", "fm", "reference", "std"}
-    cols = ["noisy"] + [k for k in examples[0] if k not in skip and k != "noisy"] + ["reference", "std"]
-    cols = [c for c in cols if c in examples[0]]
-    fig, axes = plt.subplots(len(examples), len(cols), figsize=(2.6 * len(cols), 2.9 * len(examples)), squeeze=False)
-    for row, ex in zip(axes, examples):
-        st = display_stretch(ex["reference"])
-        for a, c in zip(row, cols):
-            if c == "std": im = a.imshow(ex[c].mean(0), cmap="magma"); fig.colorbar(im, ax=a, fraction=0.046)
-            else: a.imshow(display_image(ex[c], st), cmap="gray", vmin=0, vmax=1)
-            a.set_title({"noisy": "observation × ratio", "std": "our posterior std"}.get(c, c), fontsize=8); a.axis("off")
-        row[0].text(0, -0.06, ex["name"], transform=row[0].transAxes, fontsize=7, va="top")
-    fig.tight_layout()
-    if path is not None: fig.savefig(path, dpi=80)
-    return fig
+def plot_examples(examples:list[dict], path=None, zoom:int=32):
+    "Per example frame: observation × ratio, every method and the reference at one stretch, our posterior std, zoomed centres."
+    skip = {"name", "y_e", "bad", "fm", "reference", "std", "noisy"}
+    rows = []
+    for ex in examples:
+        images = {"observation × ratio": ex["noisy"], **{k: v for k, v in ex.items() if k not in skip}, "reference": ex["reference"]}
+        maps = {"our posterior std": (ex["std"].mean(0), "magma", None, None)} if "std" in ex else {}
+        rows.append({"name": ex["name"], "images": images, "maps": maps})
+    zoomed = ("observation × ratio", *[k for k in examples[0] if k.startswith("ours")], "edm_unguided", "gat_bm3d", "reference")
+    return plot_panels(rows, zoom=zoom, zoomed=zoomed, path=path)
 
 # %% ../nbs/17_evaluate.ipynb #1d0c280b
 def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     "Run one protocol and write its tables and metrics.json into cfg.out; returns the metrics plus the rows (and example images for the split)."
-    from pgd_nb.io import _atomic_write
     out = Path(cfg.out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     raw = Path(cfg.raw_root) if cfg.raw_root else None
@@ -288,7 +247,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         extras = {"rows": rows}
         write_table(out / "cross.csv", rows); metrics["tables"]["cross"] = rows
     else:
-        prior = load_prior(cfg.checkpoint, _dev(cfg.device))
+        prior = load_prior(cfg.checkpoint, resolve_device(cfg.device, "EvalConfig.device"))
         base_cfg = RestoreConfig(cfg.method, samples=cfg.baseline_samples, steps=cfg.steps, seed=cfg.seed, device=cfg.device, batch=4)
         include = cfg.baselines if cfg.protocol == "split" else tuple(b for b in cfg.baselines if b in cfg.classical_baselines)
         methods, skipped = make_baselines(prior, cfg.domain, base_cfg, include=include)
@@ -318,7 +277,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
             write_table(out / "classical_by_peak.csv", by_peak)
             metrics["tables"]["classical_by_peak"] = by_peak
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
-    _atomic_write(out / "metrics.json", lambda p: Path(p).write_text(json.dumps(metrics, indent=1, default=str)))
+    write_json(out / "metrics.json", metrics, default=str)
     return {**metrics, **extras}
 
 # %% ../nbs/17_evaluate.ipynb #701890c8

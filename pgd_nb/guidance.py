@@ -12,14 +12,13 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from .calibration import quantization_variance_e2
 from .edm import edm_sigmas
 from .errors import ConfigError
 from .noise import gaussian_log_likelihood, gaussian_score, pg_derivatives
 
 # %% auto #0
 __all__ = ['LAM_FLOOR', 'LIKELIHOODS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'Likelihood', 'PosteriorSamples',
-           'sampler_options', 'posterior_sample']
+           'reverse_sde', 'sampler_options', 'posterior_sample']
 
 # %% ../nbs/13_guidance.ipynb #791dd1fb
 LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
@@ -44,14 +43,16 @@ class ForwardModel:
     @property
     def slope(self) -> float: return self.scale / (2 * self.exposure_ratio)  # dλ/dm (e⁻ per model unit)
 
+    def photosites(self, C:int) -> np.ndarray:
+        "Photosites per channel of a C-channel observation, float64 (C,) (all 1 unless `counts` is set)."
+        if self.counts is None: return np.ones(C)
+        n = np.asarray(self.counts, np.float64)
+        if n.size != C: raise ConfigError(f"counts {tuple(self.counts)} do not match {C} channels", "ForwardModel.counts")
+        return n
+
 # %% ../nbs/13_guidance.ipynb #9c81a1fa
 def _t(v, like:torch.Tensor) -> torch.Tensor: return torch.as_tensor(v, dtype=torch.float64, device=like.device)
 
-def _counts(fm:ForwardModel, C:int, like:torch.Tensor) -> torch.Tensor:
-    "Photosites per channel as a (C, 1, 1) float64 tensor."
-    n = torch.ones(C, dtype=torch.float64) if fm.counts is None else torch.as_tensor(fm.counts, dtype=torch.float64)
-    if n.numel() != C: raise ConfigError(f"counts {tuple(fm.counts)} do not match {C} channels", "ForwardModel.counts")
-    return n.reshape(C, 1, 1).to(like.device)
 
 def _expected(self:ForwardModel, x_m):
     "λ in electrons per photosite of the observed frame, from a model-space estimate (torch or numpy, any shape ending in H, W)."
@@ -69,10 +70,8 @@ def _from_metadata(cls, meta:dict, exposure_ratio:float|None=None, mask=None, ba
     if r is None:
         raise ConfigError(f"the exposure ratio of {meta.get('source', 'this tile')} is unknown (e.g. BioSR noise levels)", meta.get("source"),
                           "pass exposure_ratio=..., or estimate it with `estimate_exposure_ratio` against a reference")
-    s2 = meta["read_noise_e"] ** 2
-    if meta.get("thinning_fraction") is None and meta.get("gain_e_per_adu"): s2 += quantization_variance_e2(meta["gain_e_per_adu"])
     counts = tuple(meta["cfa_counts"]) if meta.get("cfa_counts") else None
-    return cls(scale=meta["scale"], read_noise_e=math.sqrt(s2), offset=meta.get("offset", 0.0), exposure_ratio=float(r),
+    return cls(scale=meta["scale"], read_noise_e=meta["read_noise_e"], offset=meta.get("offset", 0.0), exposure_ratio=float(r),
                counts=counts, background_e=background_e, mask=mask)
 
 ForwardModel.from_metadata = classmethod(_from_metadata)
@@ -128,7 +127,7 @@ class _Data:
         self.y = y_e.to(torch.float64)  # (B, C, H, W)
         self.C, self.fm, self.lik = self.y.shape[1], fm, lik
         if net_channels < self.C: raise ConfigError(f"the observation has {self.C} channels but the denoiser {net_channels}", "posterior_sample")
-        self.n = _counts(fm, self.C, self.y)
+        self.n = _t(fm.photosites(self.C), self.y).reshape(-1, 1, 1)
         good = torch.isfinite(self.y)
         if fm.mask is not None: good = good & ~torch.as_tensor(np.asarray(fm.mask, bool), device=self.y.device).expand_as(self.y)
         self.good = good
@@ -246,7 +245,7 @@ def _jacobian_diag(D, x, s:float, d, generator) -> torch.Tensor:
     delta = 1e-3 * s
     return (v * (D(x + delta * v, s).to(torch.float64) - d) / delta).clamp(0, 1)
 
-def _reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:float=0.002):
+def reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:float=0.002):
     "A draw from p(x0 | x_ρ = x): the reverse process from σ = ρ to 0 on a Karras grid. Returns (x0, evaluations)."
     n = max(2, math.ceil(per_decade * math.log10(max(rho / sigma_min, 1.0))))
     levels = edm_sigmas(n, sigma_min=min(sigma_min, rho), sigma_max=rho).tolist()
@@ -270,16 +269,17 @@ def _gibbs(D, data:_Data, x, generator, steps:int=150, hold:int=20, rho_max:floa
     x, state, evals, acc = torch.zeros_like(x), None, 0, []  # x = 0: the middle of the model range, forgotten at large ρ
     for rho in rhos:
         z, state, a = _z_step(data, x, rho * rho, generator, state, proposals)  # likelihood: exact 1-D draws
-        x, n = _reverse_sde(D, z, rho, generator, per_decade)                    # prior: p(x | z) at level ρ
+        x, n = reverse_sde(D, z, rho, generator, per_decade)                    # prior: p(x | z) at level ρ
         evals, acc = evals + n, acc + [a]
     return x, evals, {"rho_min": rho_min, "acceptance": float(np.mean(acc))}
 
 # %% ../nbs/13_guidance.ipynb #b4e6b4fa
 @torch.no_grad()
 def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma_min:float=0.002, sigma_max:float=80.0,
-          jacobian_below:float=1.0, proposals:int=1, newton:int=3):
-    """Decoupled annealing: x̂0 = D(x; σ), x0 ~ N(x̂0, r²)·p(y|x0) exactly per pixel, x = x0 + σ_next·ε, with r² the
-    denoiser's own Var[x0 | x] = σ²·∂D/∂x (one more evaluation) where σ ≤ `jacobian_below`, else that of N(0, σ_d²)."""
+          jacobian_below:float=1.0, proposals:int=2, newton:int=3, bridge:bool=True):
+    """Decoupled annealing: x̂0 = D(x; σ), x0 ~ N(x̂0, r²)·p(y|x0) exactly per pixel, then x_σ' from the forward process's
+    bridge p(x_σ' | x_σ, x0) (`bridge`; else x0 + σ'·ε afresh), with r² the denoiser's own Var[x0 | x] = σ²·∂D/∂x (one
+    more evaluation) where σ ≤ `jacobian_below`, else that of N(0, σ_d²)."""
     t = edm_sigmas(steps, sigma_min=sigma_min, sigma_max=sigma_max).tolist()
     x, acc, evals = x * t[0], [], 0
     for s, s_next in zip(t[:-1], t[1:]):
@@ -289,7 +289,9 @@ def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma
             r2 = (s * s * _jacobian_diag(D, x, s, x0_hat, generator)).clamp(1e-12, r2)
             evals += 1
         x0, _, a = _z_step(data, x0_hat, r2, generator, proposals=proposals, newton=newton)
-        x, acc, evals = x0 + s_next * _randn(x0, generator), acc + [a], evals + 1
+        c = s_next ** 2 / s ** 2 if bridge else 0.0                       # x_next ~ p(x_σ' | x_σ, x0): the forward process's bridge
+        x = x0 + c * (x - x0) + s_next * math.sqrt(1 - c) * _randn(x0, generator)
+        acc, evals = acc + [a], evals + 1
     return x0, evals, {"acceptance": float(np.mean(acc))}
 
 # %% ../nbs/13_guidance.ipynb #1eab38b5

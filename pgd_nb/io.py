@@ -5,18 +5,15 @@
 # %% ../nbs/03_io.ipynb #5e6c4dad
 from __future__ import annotations
 
-import json
-import math
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .calibration import SENSORS, Sensor, adu_to_electrons, get_sensor, sensor_gain_read_noise
+from .calibration import SENSORS, Sensor, adu_to_electrons, get_sensor, quantization_variance_e2, sensor_gain_read_noise
 from .errors import FileFormatError, UnsupportedFormatError
+from .utils import atomic_write
 
 # %% auto #0
 __all__ = ['RAW_EXTENSIONS', 'RawFrame', 'write_dng', 'write_tiff', 'write_mrc', 'write_fits', 'detect_format', 'read_raw']
@@ -49,6 +46,11 @@ class RawFrame:
         if self.unit.startswith("electrons"): return np.asarray(data, dtype=np.float32)
         return adu_to_electrons(data, self.gain_e_per_adu, self.black_level).astype(np.float32)
 
+    @property
+    def quantization_e2(self) -> float:
+        "The ADC's quantization variance in e⁻²: g²/12 for ADU data, 0 for data stored in electrons."
+        return quantization_variance_e2(self.gain_e_per_adu) if self.unit.startswith("adu") else 0.0
+
     def saturated(self) -> np.ndarray:
         "True where a pixel carries no usable likelihood: at the white level (ADU frames), flagged by DQ, or not finite."
         sat = self.data >= self.white_level if self.unit in ("adu", "adu/s") else np.zeros(self.data.shape, bool)
@@ -56,20 +58,6 @@ class RawFrame:
         return sat | (self.dq != 0) if self.dq is not None else sat
 
 # %% ../nbs/03_io.ipynb #fc099080
-def _atomic_write(path, write_fn):
-    "Call write_fn(tmp_path) and rename the result to `path`; nothing is left behind on failure."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix + ".part")
-    os.close(fd)
-    try:
-        write_fn(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-    return path
-
 _DNG_MODEL = {"sony_a7s2": "Sony ILCE-7SM2", "fuji_xt2": "Fujifilm X-T2"}
 
 # %% ../nbs/03_io.ipynb #c5ee5642
@@ -91,13 +79,13 @@ def write_dng(path, mosaic:np.ndarray, cfa, black_level=0, white_level:int=16383
             (50721, "2i", 9, ident, True), (50728, "2I", 3, (1, 1, 1, 1, 1, 1), True)]
     if exposure_s: tags.append((33434, "2I", 1, (int(round(exposure_s * 1_000_000)), 1_000_000), True))
     if iso: tags.append((34855, "H", 1, int(iso), True))
-    return _atomic_write(path, lambda p: tifffile.imwrite(p, mosaic, photometric=32803, subfiletype=0, extratags=tags, metadata=None))
+    return atomic_write(path, lambda p: tifffile.imwrite(p, mosaic, photometric=32803, subfiletype=0, extratags=tags, metadata=None))
 
 # %% ../nbs/03_io.ipynb #16e21121
 def write_tiff(path, data:np.ndarray, metadata:dict|None=None) -> Path:
     "Write an image or (N, H, W) stack as TIFF with a JSON metadata description."
     import tifffile
-    return _atomic_write(path, lambda p: tifffile.imwrite(p, np.asarray(data), photometric="minisblack", metadata=dict(metadata or {})))
+    return atomic_write(path, lambda p: tifffile.imwrite(p, np.asarray(data), photometric="minisblack", metadata=dict(metadata or {})))
 
 def write_mrc(path, data:np.ndarray, voxel_size:float=1.0, labels:dict|None=None) -> Path:
     "Write an image or (N, H, W) stack as MRC (mode from the dtype); `labels` go to the header's text labels as key=value."
@@ -108,7 +96,7 @@ def write_mrc(path, data:np.ndarray, voxel_size:float=1.0, labels:dict|None=None
             items = [f"pgd_nb {k}={v}" for k, v in (labels or {}).items()][:10]
             for i, text in enumerate(items): m.header.label[i] = text.encode()[:80]
             m.header.nlabl = len(items)
-    return _atomic_write(path, _w)
+    return atomic_write(path, _w)
 
 def write_fits(path, sci:np.ndarray, header:dict|None=None, err:np.ndarray|None=None, dq:np.ndarray|None=None,
                sci_header:dict|None=None) -> Path:
@@ -118,7 +106,7 @@ def write_fits(path, sci:np.ndarray, header:dict|None=None, err:np.ndarray|None=
     hdus = [primary, fits.ImageHDU(np.asarray(sci), header=fits.Header(list((sci_header or {}).items())), name="SCI")]
     if err is not None: hdus.append(fits.ImageHDU(np.asarray(err, dtype=np.float32), name="ERR"))
     if dq is not None: hdus.append(fits.ImageHDU(np.asarray(dq, dtype=np.int16), name="DQ"))
-    return _atomic_write(path, lambda p: fits.HDUList(hdus).writeto(p, overwrite=True))
+    return atomic_write(path, lambda p: fits.HDUList(hdus).writeto(p, overwrite=True))
 
 # %% ../nbs/03_io.ipynb #8ccdd8d1
 RAW_EXTENSIONS = {".arw", ".raf", ".dng", ".nef", ".cr2", ".cr3", ".orf", ".rw2", ".pef", ".srw"}
@@ -267,7 +255,6 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("error", AstropyUserWarning)
         with fits.open(path, memmap=False) as hdul:
-            names = [h.name for h in hdul]
             chips = [h for h in hdul if h.name == "SCI"]  # ACS/WFC FLT files hold two chips: SCI,1 and SCI,2
             if not chips: chips = [next((h for h in hdul if h.data is not None and h.data.ndim >= 2), None)]
             if chips[0] is None: raise FileFormatError("no image extension in the FITS file", path, "pass a FITS image")

@@ -5,6 +5,7 @@
 # %% ../nbs/06_layouts.ipynb #29227c2c
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from .io import RAW_EXTENSIONS
 
 # %% auto #0
 __all__ = ['SID_MAX_RATIO', 'Pair', 'Layout', 'split_scenes', 'sid_layout', 'biosr_layout', 'hla_layout', 'binomial_thin',
-           'thinned_observation', 'generic_layout', 'find_layout']
+           'thinned_observation', 'observation_noise_e', 'generic_layout', 'find_layout']
 
 # %% ../nbs/06_layouts.ipynb #639cb955
 @dataclass(frozen=True)
@@ -158,6 +159,16 @@ def binomial_thin(electrons:np.ndarray,  # clean frame in electrons (rounded, ne
 def thinned_observation(clean_e:np.ndarray, fraction:float, read_noise_e:float, rng:np.random.Generator) -> np.ndarray:
     "A noisy frame at exposure fraction f: thinned electrons plus Gaussian read noise σ = `read_noise_e`."
     return binomial_thin(clean_e, fraction, rng) + rng.normal(0.0, read_noise_e, np.shape(clean_e)).astype(np.float32)
+
+# %% ../nbs/06_layouts.ipynb #550de7f0
+def observation_noise_e(read_noise_e:float,  # the sensor's read noise σ_r, electrons
+                        quantization_e2:float=0.0,  # the ADC's quantization variance in e⁻² (g²/12 for ADU input, 0 for electrons)
+                        fraction:float|None=None,  # thinning fraction f of a frame simulated from this one (None: the frame as read)
+                       ) -> float:
+    "Gaussian σ (e⁻) of an observation: √(σ_r² + q) as read, √(σ_r² + f²(σ_r² + q + 1/12)) thinned to f."
+    r2 = read_noise_e ** 2
+    if fraction is None: return math.sqrt(r2 + quantization_e2)
+    return math.sqrt(r2 + fraction ** 2 * (r2 + quantization_e2 + 1 / 12))
 
 # %% ../nbs/06_layouts.ipynb #c3dccca1
 def generic_layout(root, domain:str, seed:int=0, exposure_ratio:float=1.0) -> Layout:

@@ -12,15 +12,16 @@ import multiprocessing
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .calibration import DOMAINS, electrons_to_scaled
 from .errors import ConfigError, PGDError
-from .io import _atomic_write, read_raw
-from .layouts import Layout, find_layout, thinned_observation
+from .io import read_raw
+from .utils import save_npy, write_json
+from .layouts import Layout, find_layout, observation_noise_e, thinned_observation
 from .tiling import TileGrid
 from .transforms import cfa_to_planes
 
@@ -78,10 +79,8 @@ def _frames_e(frame, unit:Unit, seed:int, key:str):
 
 # %% ../nbs/08_preprocess.ipynb #aadb5f41
 def _read_noise(frame, unit:Unit) -> float:
-    "Gaussian σ (e⁻) of the unit's frames: the file's, or for a thinned frame √(σ² + f²(σ² + 1/12)) (the clean frame's own noise, thinned)."
-    if unit.fraction is None: return frame.read_noise_e
-    f, r = unit.fraction, frame.read_noise_e
-    return float(np.sqrt(r * r + f * f * (r * r + 1 / 12)))
+    "Gaussian σ (e⁻) of the unit's frames, quantization included (see `layouts.observation_noise_e`)."
+    return observation_noise_e(frame.read_noise_e, frame.quantization_e2, unit.fraction)
 
 def _tile_records(frame, unit:Unit, seed:int, data_root:Path, dom_dir:Path, tile:int, min_overlap:int, written:list) -> list[dict]:
     "Write the unit's tiles (and a bad-pixel mask where a tile has bad pixels) and return their metadata records."
@@ -96,11 +95,11 @@ def _tile_records(frame, unit:Unit, seed:int, data_root:Path, dom_dir:Path, tile
         H, W = u.shape[1:]
         for t_data, t_bad, (r, c, y0, x0) in zip(grid.extract(u), grid.extract(bad[None].astype(np.uint8)), grid.positions):
             name = f"{unit.split}/{unit.role}/{stem}__f{i:02d}_r{r:02d}_c{c:02d}.npy"
-            _atomic_write(dom_dir / name, lambda p, a=t_data: np.save(open(p, "wb"), a)); written.append(dom_dir / name)
+            written.append(save_npy(dom_dir / name, t_data))
             mask_name = None
             if t_bad.any():
                 mask_name = name[:-4] + "_bad.npy"
-                _atomic_write(dom_dir / mask_name, lambda p, a=t_bad[0].astype(bool): np.save(open(p, "wb"), a)); written.append(dom_dir / mask_name)
+                written.append(save_npy(dom_dir / mask_name, t_bad[0].astype(bool)))
             vh, vw = min(tile, H - y0), min(tile, W - x0)  # the part of the tile inside the frame (not padding)
             t_e = t_data[:, :vh, :vw].astype(np.float64) * s.scale - s.offset
             good = np.isfinite(t_e) & ~t_bad[:, :vh, :vw].astype(bool)
@@ -128,7 +127,7 @@ def _run_unit(unit:Unit, seed:int, data_root:Path, dom_dir:Path, tile:int, min_o
         frame = read_raw(unit.path)
         records = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written)
         part = dom_dir / ".parts" / f"{key}.json"
-        _atomic_write(part, lambda p: Path(p).write_text(json.dumps(records, sort_keys=True, allow_nan=False)))
+        write_json(part, records, indent=None, sort_keys=True, allow_nan=False)
         return key, len(records), unit.path.stat().st_size / 1e6, None
     except Exception as e:  # a bad file must not stop the others
         for w in written: w.unlink(missing_ok=True)
@@ -184,7 +183,7 @@ def _check_settings(dom_dir:Path, settings:dict):
             diff = ", ".join(f"{k} {old.get(k)} → {v}" for k, v in settings.items() if old.get(k) != v)
             raise ConfigError(f"holds tiles made with other settings ({diff})", dom_dir, "use another --out folder, or delete this one to start over")
     else:
-        _atomic_write(path, lambda p: Path(p).write_text(json.dumps(settings, sort_keys=True)))
+        write_json(path, settings, indent=None, sort_keys=True)
 
 def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int):
     "metadata.json from the fragments of the units that succeeded, sorted by tile, written atomically."
@@ -197,7 +196,7 @@ def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int):
     meta = {"domain": layout.domain, "layout": layout.name, "tile_size": tile, "seed": seed, "n_tiles": len(tiles),
             "splits": {s: sum(r["split"] == s and r["role"] == "clean" for r in tiles) for s in ("train", "val", "test")},
             "failed_sources": missing, "tiles": tiles}
-    _atomic_write(dom_dir / "metadata.json", lambda p: Path(p).write_text(json.dumps(meta, indent=1, sort_keys=True, allow_nan=False)))
+    write_json(dom_dir / "metadata.json", meta, sort_keys=True, allow_nan=False)
 
 # %% ../nbs/08_preprocess.ipynb #67912fb5
 def main(argv=None):

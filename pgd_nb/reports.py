@@ -9,18 +9,18 @@ import argparse
 import hashlib
 import html
 import json
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from .calibration import DOMAINS, get_domain
 from .errors import ConfigError, PGDError
-from .io import _atomic_write
+from .utils import provenance, repo_root, write_json, write_text
 
 # %% auto #0
-__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'provenance', 'to_html', 'build_index', 'cache_lock', 'demo_tiles',
-           'demo_checkpoint', 'run_report', 'main']
+__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'cache_lock', 'demo_tiles', 'demo_checkpoint',
+           'run_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {
@@ -40,11 +40,6 @@ PRESETS = {
 STEPS = ("train", "restore", "evaluate")
 
 # %% ../nbs/18_reports.ipynb #bc402db4
-def _repo_root() -> Path:
-    for p in [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]:
-        if (p / "settings.ini").is_file() and (p / "nbs").is_dir(): return p
-    raise ConfigError("cannot find the project folder (settings.ini and nbs/)", Path.cwd(), "run pgd_report inside the pgd_nb checkout")
-
 def new_report_dir(reports:Path, domain:str, preset:str) -> Path:
     "reports/<domain>/<NNNNN>-<preset>: the next free number, never an existing folder."
     base = reports / domain
@@ -56,30 +51,24 @@ def new_report_dir(reports:Path, domain:str, preset:str) -> Path:
         except FileExistsError: continue
     raise ConfigError("no free run number", base)
 
-# %% ../nbs/18_reports.ipynb #bc5c7de0
-def provenance() -> dict:
-    "Git commit (and whether the tree was modified) and the versions of the packages a report depends on."
-    import importlib.metadata as md
-    root = _repo_root()
-    git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, cwd=root).stdout.strip()
-    try: commit, dirty = git("rev-parse", "HEAD") or None, bool(git("status", "--porcelain", "--untracked-files=no"))
-    except OSError: commit, dirty = None, None
-    versions = {}
-    for p in ("pgd_nb", "torch", "numpy", "scipy", "scikit-image", "astropy", "rawpy", "tifffile", "mrcfile", "papermill", "nbconvert", "bm3d"):
-        try: versions[p] = md.version(p)
-        except md.PackageNotFoundError: versions[p] = None
-    return {"git_commit": commit, "git_modified": dirty, "python": sys.version.split()[0], "versions": versions}
-
 # %% ../nbs/18_reports.ipynb #b035677a
+_OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
 def to_html(notebook:Path) -> Path:
-    "notebook.ipynb → notebook.html, code cells hidden, outputs (and errors) kept."
+    "notebook.ipynb → notebook.html, code cells hidden, outputs (and errors) kept, no script loaded from the network."
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
     nb = nbformat.read(notebook, as_version=4)
-    body, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
-    out = notebook.with_suffix(".html")
-    _atomic_write(out, lambda p: Path(p).write_text(body, encoding="utf-8"))
-    return out
+    exporter = HTMLExporter(extra_loaders=[jinja2.DictLoader({"pgd_offline.html.j2": _OFFLINE_TEMPLATE})],
+                            template_file="pgd_offline.html.j2", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return write_text(notebook.with_suffix(".html"), body)
 
 # %% ../nbs/18_reports.ipynb #a82408e4
 def _headline(metrics:dict) -> dict:
@@ -104,23 +93,34 @@ def build_index(reports:Path) -> Path:
         h = _headline(m)
         f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
         links = " ".join(f'<a href="{html.escape((run / (s + ".html")).relative_to(reports).as_posix())}">{s}</a>' for s in STEPS if (run / f"{s}.html").is_file())
+        panels = run / "restore_panels.png"
+        thumb = "" if not panels.is_file() else (f'<a href="{html.escape(panels.relative_to(reports).as_posix())}">'
+                                                 f'<img src="{html.escape(panels.relative_to(reports).as_posix())}" width="360" alt="restored frames"></a>')
         rows.append(f"<tr><td>{html.escape(p.get('domain', ''))}</td><td>{html.escape(run.name)}</td><td>{html.escape(p.get('preset', ''))}</td>"
                     f"<td class='{p.get('status', '')}'>{html.escape(p.get('status', ''))}</td><td>{f(p.get('seconds'), 0)}</td>"
                     f"<td>{f(h.get('ours_psnr'))}</td><td>{html.escape(h.get('best_baseline', ''))} {f(h.get('best_baseline_psnr'))}</td>"
-                    f"<td>{f(h.get('noisy_psnr'))}</td><td>{f(h.get('ours_chi2'), 3)} / {f(h.get('reference_chi2'), 3)}</td><td>{links}</td></tr>")
+                    f"<td>{f(h.get('noisy_psnr'))}</td><td>{f(h.get('ours_chi2'), 3)} / {f(h.get('reference_chi2'), 3)}</td><td>{links}</td>"
+                    f"<td>{thumb}</td></tr>")
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>pgd_nb reports</title><style>"
             "body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
             ".failed{color:#b00;font-weight:bold} .done{color:#070}</style></head><body><h1>pgd_nb reports</h1>"
             "<p>PSNR in dB on the test split of each domain (scaled units, each clean reference's range); reduced χ² of our samples "
             "against the observation, next to the noise-free reference's (equal for exact posterior samples).</p><table><tr><th>domain</th><th>run</th><th>preset</th><th>status</th>"
-            "<th>seconds</th><th>ours PSNR</th><th>best baseline PSNR</th><th>noisy PSNR</th><th>sample χ² / reference χ²</th><th>pages</th></tr>"
+            "<th>seconds</th><th>ours PSNR</th><th>best baseline PSNR</th><th>noisy PSNR</th><th>sample χ² / reference χ²</th><th>pages</th><th>restored frames</th></tr>"
             + "".join(rows) + "</table></body></html>")
     out = reports / "index.html"
-    _atomic_write(out, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    write_text(out, page)
     return out
 
 # %% ../nbs/18_reports.ipynb #4688f074
 from contextlib import contextmanager
+
+@contextmanager
+def _kernel_config():
+    "Kernel settings for papermill: IPC sockets in a private temporary folder (no unencrypted TCP, no warning about it)."
+    from traitlets.config import Config
+    with tempfile.TemporaryDirectory(prefix="pgd-kernel-") as d:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": str(Path(d) / "kernel")}})
 
 @contextmanager
 def cache_lock(cache:Path, name:str):
@@ -170,13 +170,13 @@ def run_report(domain:str, preset:str="demo", data_root:str="", reports="reports
     get_domain(domain)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # the kernels embed figures even when the caller runs headless (Agg)
     if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}", "--preset", f"use one of {', '.join(PRESETS)}")
-    root = _repo_root()
+    root = repo_root()
     reports, cache = (root / reports if not Path(reports).is_absolute() else Path(reports)), root / ".cache"
     run = new_report_dir(reports, domain, preset)
     t_start = time.perf_counter()
     log = lambda msg: (print(f"pgd_report [{domain}] {msg}", flush=True), open(run / "log.txt", "a").write(msg + "\n"))
     params = {"domain": domain, "preset": preset, "data_root": data_root or None, "status": "running", "steps": {}, **provenance()}
-    save = lambda: _atomic_write(run / "params.json", lambda p: Path(p).write_text(json.dumps(params, indent=1)))
+    save = lambda: write_json(run / "params.json", params)
     save()
     try:
         log(f"data and tiles ({'demo' if not data_root else data_root})")
@@ -192,8 +192,10 @@ def run_report(domain:str, preset:str="demo", data_root:str="", reports="reports
             log(f"{step}: papermill nbs/{step}.ipynb -> {run.name}/{step}.ipynb")
             t0 = time.perf_counter()
             try:
-                pm.execute_notebook(str(root / "nbs" / f"{step}.ipynb"), str(run / f"{step}.ipynb"), parameters=p, cwd=str(root / "nbs"),
-                                    progress_bar=False, log_output=False, kernel_name="python3")
+                with _kernel_config() as kernel:
+                    pm.execute_notebook(str(root / "nbs" / f"{step}.ipynb"), str(run / f"{step}.ipynb"), parameters=p,
+                                        cwd=str(root / "nbs"), progress_bar={"desc": f"{domain} {step}", "unit": "cell"},
+                                        log_output=False, kernel_name="python3", config=kernel)
                 status = "done"
             except Exception as e:  # papermill saved the partial notebook with the error in it
                 status, error = "failed", f"{type(e).__name__}: {str(e).splitlines()[-1] if str(e) else ''}"

@@ -15,16 +15,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .calibration import DOMAINS, electrons_to_scaled, get_domain, model_to_scaled, quantization_variance_e2
+from .calibration import DOMAINS, electrons_to_scaled, model_to_scaled
+from .display import plot_panels
 from .edm import EDMPrecond
 from .errors import CheckpointError, ConfigError, PGDError
 from .guidance import METHODS, ForwardModel, Likelihood, estimate_exposure_ratio, posterior_sample
-from .io import RawFrame, _atomic_write, read_raw, write_fits, write_tiff
-from .layouts import thinned_observation
+from .io import RawFrame, read_raw, write_fits, write_tiff
+from .layouts import observation_noise_e, thinned_observation
 from .networks import make_network
 from .tiling import TileGrid
 from .training import load_checkpoint
 from .transforms import cfa_to_planes
+from .utils import resolve_device, save_npy, write_json
 
 # %% auto #0
 __all__ = ['Prior', 'load_prior', 'RestoreConfig', 'restore_planes', 'Observation', 'load_observation', 'resolve_exposure_ratio',
@@ -96,9 +98,6 @@ class RestoreConfig:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
 
 # %% ../nbs/14_restore.ipynb #346a15f5
-def _device(name:str) -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else torch.device(name)
-
 def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad:np.ndarray|None=None, cfg:RestoreConfig|None=None,
                    sensor=None, progress:bool=True) -> dict:
     "Posterior mean/std/samples (scaled units) of a (C, H, W) electron frame, tile by tile, with the evaluations used."
@@ -115,7 +114,7 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     masks = grid.extract(flagged[None].astype(np.uint8)).astype(bool)
     for m, (_, _, y0, x0) in zip(masks, grid.positions):  # padding outside the frame carries no data
         m[:, H - y0:, :] = True; m[:, :, W - x0:] = True
-    dev = _device(cfg.device)
+    dev = resolve_device(cfg.device, "RestoreConfig.device")
     gen = torch.Generator().manual_seed(cfg.seed)
     lik = Likelihood(cfg.likelihood, cfg.lam_threshold)
     K, evals, out = cfg.samples, 0, np.zeros((len(tiles), cfg.samples, C, tile, tile), np.float32)
@@ -153,13 +152,9 @@ def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
     "Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it."
     raw = read_raw(path)
     e, bad = raw.electrons(), raw.saturated()
-    rn = raw.read_noise_e
-    s2 = rn ** 2 + quantization_variance_e2(raw.gain_e_per_adu) if raw.unit.startswith("adu") else rn ** 2
     if thin is not None:
-        if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "--thin")
-        rng = np.random.default_rng([seed, 7])
-        e = thinned_observation(np.where(bad, 0, e), thin, rn, rng)
-        s2 = rn ** 2 + thin ** 2 * (s2 + 1 / 12)  # the clean frame's own noise, thinned, plus fresh read noise
+        if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "thin")
+        e = thinned_observation(np.where(bad, 0, e), thin, raw.read_noise_e, np.random.default_rng([seed, 7]))
     stack = e[None] if (raw.cfa is not None or e.ndim == 2) else e
     bads = bad[None] if (raw.cfa is not None or bad.ndim == 2) else bad
     frames, masks, counts = [], [], None
@@ -169,7 +164,7 @@ def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
             frames.append(planes); masks.append(cfa_to_planes(b.astype(np.float32), raw.cfa)[0].max(0) > 0); counts = tuple(info.counts)
         else:
             frames.append(img[None].astype(np.float32)); masks.append(np.asarray(b, bool))
-    return Observation(frames, masks, counts, math.sqrt(s2), raw, thin)
+    return Observation(frames, masks, counts, observation_noise_e(raw.read_noise_e, raw.quantization_e2, thin), raw, thin)
 
 # %% ../nbs/14_restore.ipynb #ae3bb9ca
 def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exposure_ratio:float|None=None) -> tuple[float, str]:
@@ -189,20 +184,13 @@ def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exp
 # %% ../nbs/14_restore.ipynb #a49ccfac
 _FITS_SKIP = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "NAXIS3", "EXTEND", "NEXTEND", "BSCALE", "BZERO", "PCOUNT", "GCOUNT", "XTENSION", "EXTNAME", "BUNIT"}
 
-def _save_npy(path:Path, a:np.ndarray): _atomic_write(path, lambda p: np.save(open(p, "wb"), np.asarray(a, np.float32)))
 
-def _preview(path:Path, noisy_u, mean_u, std_u, domain:str, title:str):
-    import matplotlib; import matplotlib.pyplot as plt
-    top = max(float(np.percentile(mean_u, 99.5)), 1e-6)
-    def show(u):
-        v = np.clip(u / top, 0, 1)
-        v = np.arcsinh(v / 0.02) / np.arcsinh(1 / 0.02) if u.shape[0] == 1 else v ** (1 / 2.2)
-        return v[0] if u.shape[0] == 1 else v.transpose(1, 2, 0)
-    fig, ax = plt.subplots(1, 3, figsize=(12, 4.2))
-    for a, img, t in zip(ax, (show(noisy_u), show(mean_u)), ("observation × ratio", "posterior mean")): a.imshow(img, cmap="gray", vmin=0, vmax=1); a.set_title(t); a.axis("off")
-    im = ax[2].imshow(std_u.mean(0), cmap="magma"); ax[2].set_title("posterior std (scaled)"); ax[2].axis("off"); fig.colorbar(im, ax=ax[2], fraction=0.046)
-    fig.suptitle(title); fig.tight_layout()
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=80, format="png")); plt.close(fig)
+def _preview(path:Path, noisy_u, mean_u, std_u, title:str):
+    "observation × ratio, posterior mean (its stretch) and posterior std, as a PNG."
+    import matplotlib.pyplot as plt
+    row = {"name": title, "images": {"observation × ratio": noisy_u, "posterior mean": mean_u},
+           "maps": {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}}
+    plt.close(plot_panels([row], reference="posterior mean", path=path, per_line=3))
 
 def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loaded `Prior`)
                   noisy_path,  # raw file: camera raw, FITS, MRC or TIFF
@@ -216,7 +204,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     if ref is not None and [f.shape for f in ref.frames] != [f.shape for f in obs.frames]:
         raise ConfigError(f"the reference has frames {[f.shape for f in ref.frames]}, the observation {[f.shape for f in obs.frames]}", reference, "give the clean partner of this exact frame")
     ratio, ratio_source = resolve_exposure_ratio(obs, ref, exposure_ratio)
-    prior = checkpoint if isinstance(checkpoint, Prior) else load_prior(checkpoint, _device(cfg.device))
+    prior = checkpoint if isinstance(checkpoint, Prior) else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"))
     domain, s = obs.domain, obs.raw.sensor
     prior.labels(domain)  # refuses unknown domains before any work
     fm = ForwardModel(scale=s.scale, read_noise_e=obs.read_noise_e, offset=s.offset, exposure_ratio=ratio, counts=obs.counts)
@@ -235,10 +223,10 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
         files = {"mean_e": f"{name}_mean_e.npy", "std_e": f"{name}_std_e.npy", "mean_u": f"{name}_mean_u.npy", "std_u": f"{name}_std_u.npy",
                  "samples_u": f"{name}_samples_u.npy", "noisy_e": f"{name}_noisy_e.npy", "bad": f"{name}_bad.npy"}
         for key, arr in (("mean_e", mean_e), ("std_e", std_e), ("mean_u", r["mean_u"]), ("std_u", r["std_u"]), ("samples_u", r["samples_u"]), ("noisy_e", y)):
-            _save_npy(out / files[key], arr)
-        _atomic_write(out / files["bad"], lambda p: np.save(open(p, "wb"), r["bad"]))
+            save_npy(out / files[key], np.asarray(arr, np.float32))
+        save_npy(out / files["bad"], r["bad"])
         if ref is not None:
-            files["reference_e"] = f"{name}_reference_e.npy"; _save_npy(out / files["reference_e"], ref.frames[i])
+            files["reference_e"] = f"{name}_reference_e.npy"; save_npy(out / files["reference_e"], np.asarray(ref.frames[i], np.float32))
         if domain == "astronomy":
             hdr = {k: v for k, v in obs.raw.header.items() if k.upper() not in _FITS_SKIP and len(k) <= 8 and isinstance(v, (int, float, str, bool))}
             hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples})
@@ -248,14 +236,14 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
             files["tiff"] = f"{name}_restored.tif"
             write_tiff(out / files["tiff"], mean_e[0].astype(np.float32), {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio})
         files["preview"] = f"{name}_preview.png"
-        _preview(out / files["preview"], electrons_to_scaled(y * ratio, s.scale, s.offset), r["mean_u"], r["std_u"], domain,
+        _preview(out / files["preview"], electrons_to_scaled(y * ratio, s.scale, s.offset), r["mean_u"], r["std_u"],
                  f"{name}: {cfg.method}, {cfg.samples} samples × {r['evals_per_sample']} evaluations")
         meta = {"settings": settings, "domain": domain, "frame": i, "files": files, "sensor": s.name, "scale": s.scale, "offset": s.offset,
                 "read_noise_e": obs.read_noise_e, "counts": obs.counts, "evals_per_sample": r["evals_per_sample"],
                 "network_evaluations": r["evals_per_sample"] * cfg.samples * r["tiles"], "tiles": r["tiles"], "grid": r["grid"],
-                "seconds": round(r["seconds"], 2), "seconds_per_tile": round(r["seconds"] / r["tiles"], 2), "device": str(_device(cfg.device)),
+                "seconds": round(r["seconds"], 2), "seconds_per_tile": round(r["seconds"] / r["tiles"], 2), "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
                 "units": {"_e": "electrons of the reference (clean) exposure", "_u": "scaled: u = (e + offset)/scale", "noisy_e": "electrons of the observation"}}
-        _atomic_write(meta_path, lambda p: Path(p).write_text(json.dumps(meta, indent=1)))
+        write_json(meta_path, meta)
         results.append(meta)
     return results
 

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .calibration import Sensor, get_sensor
 from .errors import ConfigError
-from .transforms import pad_to, crop_to
+from .transforms import pad_to
 
 # %% auto #0
 __all__ = ['blend_window', 'TileGrid']

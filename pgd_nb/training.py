@@ -14,7 +14,7 @@ import re
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +25,9 @@ from .calibration import DOMAINS
 from .data import TileDataset
 from .edm import EDMLoss, EDMPrecond, measure_sigma_data
 from .errors import CheckpointError, ConfigError, PGDError
-from .io import _atomic_write
 from .networks import PRESETS, make_network
 from .transforms import apply_dihedral
+from .utils import atomic_write, resolve_device, write_json
 
 # %% auto #0
 __all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'latest_checkpoint', 'save_checkpoint',
@@ -91,7 +91,6 @@ class BatchSource:
         g = _generator(self.seed, step, 1)
         idx = torch.multinomial(self.weights, batch, replacement=True, generator=g).tolist()
         ks = torch.randint(0, 8, (batch,), generator=g).tolist()
-        tile = None
         out = {"x": [], "mask": [], "label": []}
         for j, (i, k) in enumerate(zip(idx, ks)):
             item = self.ds[i]
@@ -132,7 +131,7 @@ def latest_checkpoint(run_dir:Path) -> Path|None:
 
 def save_checkpoint(path:Path, state:dict):
     "torch.save to a temporary file in the same folder, then rename: a kill never leaves a broken checkpoint."
-    _atomic_write(path, lambda p: torch.save(state, p))
+    atomic_write(path, lambda p: torch.save(state, p))
 
 def load_checkpoint(path:Path) -> dict:
     "A checkpoint's state dict (weights_only: nothing in it can run code)."
@@ -158,14 +157,6 @@ def validation_loss(D, val:TileDataset, cfg:TrainConfig, loss_fn:EDMLoss, device
 # %% ../nbs/12_training.ipynb #0baaa12d
 def _rank_world() -> tuple[int, int]:
     return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
-
-def _device(cfg:TrainConfig) -> torch.device:
-    "The process's device: under torchrun, CUDA device LOCAL_RANK."
-    local = int(os.environ.get("LOCAL_RANK", 0))
-    if cfg.device == "auto": return torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")
-    if cfg.device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("device is CUDA but no GPU is available", "--device", "use --device cpu or auto")
-    return torch.device("cuda", local) if cfg.device == "cuda" else torch.device(cfg.device)
 
 def _memory_mb(device) -> float:
     if device.type == "cuda": return torch.cuda.max_memory_allocated(device) / 2**20
@@ -200,7 +191,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         cfg = TrainConfig(**{**saved, **{k: v for k, v in keep.items() if k in ("kimg", "patience")}})
     if state is None and run_dir is not None: (run_dir / "stats.jsonl").unlink(missing_ok=True)  # restarting from step 0
     if cfg.batch % world: raise ConfigError(f"batch {cfg.batch} is not divisible by {world} processes", "--batch")
-    device = _device(cfg)
+    device = resolve_device(cfg.device, "TrainConfig.device")
     channels = max(DOMAINS[d].channels for d in cfg.domains)  # 3 if any domain is RGB; gray tiles then use channel 0 only
     train_ds = TileDataset(cfg.data, "train", cfg.domains, role="clean", channels=channels)
     try: val_ds = TileDataset(cfg.data, "val", cfg.domains, role="clean", channels=channels)
@@ -209,7 +200,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     if run_dir is None and rank == 0:
         run_dir = new_run_dir(cfg.out, cfg.desc or f"{'-'.join(cfg.domains)}-{cfg.preset}-b{cfg.batch}")
     if rank == 0 and state is None and not (run_dir / "training_options.json").is_file():
-        _atomic_write(run_dir / "training_options.json", lambda p: Path(p).write_text(json.dumps(asdict(cfg), indent=1)))
+        write_json(run_dir / "training_options.json", asdict(cfg))
     if world > 1:  # everyone learns rank 0's folder
         obj = [str(run_dir) if rank == 0 else None]; dist.broadcast_object_list(obj, 0, device=device if device.type == "cuda" else None); run_dir = Path(obj[0])
     extra = {} if cfg.dropout is None else {"dropout": cfg.dropout}

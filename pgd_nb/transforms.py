@@ -16,7 +16,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['cfa_block', 'cfa_layout', 'PlaneInfo', 'cfa_to_planes', 'planes_to_cfa', 'PadInfo', 'pad_to', 'crop_to',
-           'apply_dihedral', 'invert_dihedral']
+           'centre_crop', 'apply_dihedral', 'invert_dihedral']
 
 # %% ../nbs/04_transforms.ipynb #02a6c8c3
 def cfa_block(pattern) -> tuple[int, int]:
@@ -112,6 +112,14 @@ def crop_to(x:np.ndarray, info:PadInfo) -> np.ndarray:
     "Undo `pad_to`."
     H, W = info.shape
     return x[..., :H, :W]
+
+# %% ../nbs/04_transforms.ipynb #3a343cbd
+def centre_crop(x, size:int):
+    "The central size × size pixels of the last two axes (all of an axis shorter than `size`; 0 or None: all of x)."
+    if not size: return x
+    H, W = x.shape[-2:]
+    y0, x0 = max((H - size) // 2, 0), max((W - size) // 2, 0)
+    return x[..., y0:y0 + size, x0:x0 + size]
 
 # %% ../nbs/04_transforms.ipynb #140e438e
 def apply_dihedral(x, k:int):
