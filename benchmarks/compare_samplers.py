@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 
 from pgd_nb.evaluate import EvalConfig, score_methods, test_observations
-from pgd_nb.reports import demo_checkpoint, demo_tiles
+from pgd_nb.preprocess import demo_tiles
+from pgd_nb.training import demo_checkpoint
 from pgd_nb.restore import load_prior
 
 ROOT = Path(__file__).resolve().parents[1]

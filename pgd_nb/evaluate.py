@@ -64,7 +64,7 @@ class EvalConfig:
 
     def __post_init__(self):
         get_domain(self.domain)
-        if self.protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {self.protocol!r}", "--protocol", f"use one of {', '.join(PROTOCOLS)}")
+        if self.protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {self.protocol!r}", "EvalConfig.protocol", f"use one of {', '.join(PROTOCOLS)}")
         self.baselines, self.peaks, self.images, self.classical_baselines = tuple(self.baselines), tuple(self.peaks), tuple(self.images), tuple(self.classical_baselines)
 
 # %% ../nbs/17_evaluate.ipynb #c114f3a3
@@ -240,8 +240,8 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     raw = Path(cfg.raw_root) if cfg.raw_root else None
     metrics = {"config": asdict(cfg), "provenance": provenance(cfg.seed), "tables": {}}
     if cfg.protocol == "cross":
-        if not cfg.checkpoints: raise ConfigError("the cross protocol needs checkpoints", "--checkpoints", "give name=run pairs, e.g. astronomy=RUN1,all=RUN2")
-        if raw is None: raise ConfigError("the cross protocol needs the raw data roots", "--raw_root", "give a folder holding <domain>/ raw datasets")
+        if not cfg.checkpoints: raise ConfigError("the cross protocol needs checkpoints", "EvalConfig.checkpoints", "give name=run pairs, e.g. astronomy=RUN1,all=RUN2")
+        if raw is None: raise ConfigError("the cross protocol needs the raw data roots", "EvalConfig.raw_root", "give a folder holding <domain>/ raw datasets")
         roots = {d: raw / d for d in DOMAINS if (raw / d).is_dir()}
         rows = cross_protocol(cfg, roots, progress)
         extras = {"rows": rows}
@@ -255,7 +255,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         for k, why in skipped.items():
             if k in cfg.baselines: print(f"pgd_evaluate: {k} left out: {why}")
         if cfg.protocol == "split":
-            if raw is None: raise ConfigError("the split protocol needs the raw dataset", "--raw_root", "give the dataset folder (the demo: .cache/demo/<domain>)")
+            if raw is None: raise ConfigError("the split protocol needs the raw dataset", "EvalConfig.raw_root", "give the dataset folder (the demo: .cache/demo/<domain>)")
             rows, figs = split_protocol(prior, cfg, raw, methods, progress)
             write_table(out / "split_frames.csv", rows)
             summary = summarize(rows); write_table(out / "split_summary.csv", summary)

@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from .calibration import DOMAINS, electrons_to_scaled
+from .demo_data import make_demo_dataset
 from .errors import ConfigError, PGDError
 from .io import read_raw
-from .utils import save_npy, write_json
+from .utils import cache_lock, save_npy, write_json
 from .layouts import Layout, find_layout, observation_noise_e, thinned_observation
 from .tiling import TileGrid
 from .transforms import cfa_to_planes
 
 # %% auto #0
-__all__ = ['Unit', 'layout_units', 'preprocess', 'main']
+__all__ = ['Unit', 'layout_units', 'preprocess', 'demo_tiles', 'main']
 
 # %% ../nbs/08_preprocess.ipynb #8fbe0363
 @dataclass(frozen=True)
@@ -197,6 +198,19 @@ def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int):
             "splits": {s: sum(r["split"] == s and r["role"] == "clean" for r in tiles) for s in ("train", "val", "test")},
             "failed_sources": missing, "tiles": tiles}
     write_json(dom_dir / "metadata.json", meta, sort_keys=True, allow_nan=False)
+
+# %% ../nbs/08_preprocess.ipynb #49458c5a
+def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
+    "(raw data, tiles root) of a domain: the embedded demo data (generated once) or `data_root`, preprocessed (resumable)."
+    cache = Path(cache)
+    raw = Path(data_root) if data_root else cache / "demo" / domain
+    with cache_lock(cache, f"data-{domain}"):
+        if not data_root: make_demo_dataset(domain, raw, seed=0, progress=False)
+        if data_root and (raw / domain / "metadata.json").is_file(): return raw, raw  # already tiles
+        tiles = cache / "tiles" if not data_root else cache / f"tiles-{raw.name}-{hashlib.sha1(str(raw.resolve()).encode()).hexdigest()[:8]}"
+        preprocess(find_layout(raw, domain), tiles, progress=False)
+    return raw, tiles
+
 
 # %% ../nbs/08_preprocess.ipynb #67912fb5
 def main(argv=None):

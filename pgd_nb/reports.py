@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import json
 import sys
@@ -16,11 +15,11 @@ from pathlib import Path
 
 from .calibration import DOMAINS, get_domain
 from .errors import ConfigError, PGDError
+from .preprocess import demo_tiles
 from .utils import provenance, repo_root, write_json, write_text
 
 # %% auto #0
-__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'cache_lock', 'demo_tiles', 'demo_checkpoint',
-           'run_report', 'main']
+__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'run_report', 'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {
@@ -93,9 +92,9 @@ def build_index(reports:Path) -> Path:
         h = _headline(m)
         f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
         links = " ".join(f'<a href="{html.escape((run / (s + ".html")).relative_to(reports).as_posix())}">{s}</a>' for s in STEPS if (run / f"{s}.html").is_file())
-        panels = run / "restore_panels.png"
-        thumb = "" if not panels.is_file() else (f'<a href="{html.escape(panels.relative_to(reports).as_posix())}">'
-                                                 f'<img src="{html.escape(panels.relative_to(reports).as_posix())}" width="360" alt="restored frames"></a>')
+        pic = next((run / n for n in ("thumbnail.png", "restore_panels.png") if (run / n).is_file()), None)  # older runs: the panels
+        src = "" if pic is None else html.escape(pic.relative_to(reports).as_posix())
+        thumb = f'<a href="{src}"><img src="{src}" style="max-width:360px;max-height:160px" alt="restored frame"></a>' if pic else ""
         rows.append(f"<tr><td>{html.escape(p.get('domain', ''))}</td><td>{html.escape(run.name)}</td><td>{html.escape(p.get('preset', ''))}</td>"
                     f"<td class='{p.get('status', '')}'>{html.escape(p.get('status', ''))}</td><td>{f(p.get('seconds'), 0)}</td>"
                     f"<td>{f(h.get('ours_psnr'))}</td><td>{html.escape(h.get('best_baseline', ''))} {f(h.get('best_baseline_psnr'))}</td>"
@@ -122,46 +121,6 @@ def _kernel_config():
     with tempfile.TemporaryDirectory(prefix="pgd-kernel-") as d:
         yield Config({"KernelManager": {"transport": "ipc", "ip": str(Path(d) / "kernel")}})
 
-@contextmanager
-def cache_lock(cache:Path, name:str):
-    "An exclusive lock on cache/.locks/<name> (POSIX advisory lock; waits for the holder)."
-    import fcntl
-    path = Path(cache) / ".locks" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try: yield
-        finally: fcntl.flock(f, fcntl.LOCK_UN)
-
-def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
-    "(raw data, tiles root) of a domain: the embedded demo data (generated once) or `data_root`, preprocessed (resumable)."
-    from pgd_nb.demo_data import make_demo_dataset
-    from pgd_nb.layouts import find_layout
-    from pgd_nb.preprocess import preprocess
-    cache = Path(cache)
-    raw = Path(data_root) if data_root else cache / "demo" / domain
-    with cache_lock(cache, f"data-{domain}"):
-        if not data_root: make_demo_dataset(domain, raw, seed=0, progress=False)
-        if data_root and (raw / domain / "metadata.json").is_file(): return raw, raw  # already tiles
-        tiles = cache / "tiles" if not data_root else cache / f"tiles-{raw.name}-{hashlib.sha1(str(raw.resolve()).encode()).hexdigest()[:8]}"
-        preprocess(find_layout(raw, domain), tiles, progress=False)
-    return raw, tiles
-
-def demo_checkpoint(domain:str, cache:Path, preset:str="tiny", kimg:float=0.2, batch:int=8, seed:int=0, device:str="auto") -> str:
-    "The newest finished demo run of one domain in cache/runs, trained now (tiny, short) if there is none."
-    from pgd_nb.training import TrainConfig, train
-    cache = Path(cache)
-    def newest():
-        runs = [r for r in sorted((cache / "runs").glob(f"*-{domain}-*")) if (r / "best.pt").is_file()
-                and json.loads((r / "training_options.json").read_text())["domains"] == [domain]]
-        return str(runs[-1]) if runs else None
-    with cache_lock(cache, f"train-{domain}"):
-        found = newest()
-        if found: return found
-        _, tiles = demo_tiles(domain, cache)
-        return str(train(TrainConfig(data=str(tiles), out=str(cache / "runs"), domains=(domain,), preset=preset, kimg=kimg, batch=batch,
-                                     seed=seed, device=device, tick_kimg=max(kimg / 10, batch / 1000)), progress=False))
-
 # %% ../nbs/18_reports.ipynb #1cac1000
 def run_report(domain:str, preset:str="demo", data_root:str="", reports="reports", overrides:dict|None=None, steps=STEPS) -> Path:
     "Run train → restore → evaluate for a domain into a new report folder; raises PGDError (after writing the partial pages) if a step fails."
@@ -169,7 +128,7 @@ def run_report(domain:str, preset:str="demo", data_root:str="", reports="reports
     import papermill as pm
     get_domain(domain)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # the kernels embed figures even when the caller runs headless (Agg)
-    if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}", "--preset", f"use one of {', '.join(PRESETS)}")
+    if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}", "preset", f"use one of {', '.join(PRESETS)}")
     root = repo_root()
     reports, cache = (root / reports if not Path(reports).is_absolute() else Path(reports)), root / ".cache"
     run = new_report_dir(reports, domain, preset)
@@ -233,14 +192,20 @@ def main(argv=None):
     ap.add_argument("--dry_run", action="store_true", help="print the resolved parameters and exit")
     a = ap.parse_args(argv)
     domains = list(DOMAINS) if a.domain == "all" else [a.domain]
-    try:
+    try:  # usage errors: exit code 2, as argparse's own
         for d in domains: get_domain(d)
         if a.data_root and len(domains) > 1: raise ConfigError("--data_root is one dataset, of one domain", "--data_root", "give --domain with it")
-        overrides = {"train": {"kimg": a.kimg}} if a.kimg is not None else {}
-        if a.dry_run:
-            print(json.dumps({d: {s: {**PRESETS[a.preset][s], **overrides.get(s, {})} for s in STEPS} for d in domains}, indent=1)); return 0
+    except PGDError as e:
+        print(f"pgd_report: error: {e}", file=sys.stderr)
+        return 2
+    overrides = {"train": {"kimg": a.kimg}} if a.kimg is not None else {}
+    if a.dry_run:
+        print(json.dumps({d: {s: {**PRESETS[a.preset][s], **overrides.get(s, {})} for s in STEPS} for d in domains}, indent=1))
+        return 0
+    try:  # a step that fails: exit code 1
         for d in domains: run_report(d, a.preset, a.data_root, a.reports, overrides)
     except PGDError as e:
-        print(f"pgd_report: error: {e}", file=sys.stderr); return 1
+        print(f"pgd_report: error: {e}", file=sys.stderr)
+        return 1
     print(f"pgd_report: index at {Path(a.reports) / 'index.html'}")
     return 0

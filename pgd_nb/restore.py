@@ -93,7 +93,7 @@ class RestoreConfig:
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
 
     def __post_init__(self):
-        if self.method not in METHODS: raise ConfigError(f"unknown method {self.method!r}", "--method", f"use one of {', '.join(METHODS)}")
+        if self.method not in METHODS: raise ConfigError(f"unknown method {self.method!r}", "RestoreConfig.method", f"use one of {', '.join(METHODS)}")
         if self.samples < 1 or (self.steps is not None and self.steps < 2) or self.batch < 1:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
 
@@ -170,7 +170,7 @@ def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
 def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exposure_ratio:float|None=None) -> tuple[float, str]:
     "(ratio, how it was found): given > thinning > exposure times of the pair > Σ reference / Σ observation."
     if exposure_ratio is not None:
-        if not exposure_ratio > 0: raise ConfigError(f"exposure_ratio must be > 0, got {exposure_ratio}", "--exposure_ratio")
+        if not exposure_ratio > 0: raise ConfigError(f"exposure_ratio must be > 0, got {exposure_ratio}", "exposure_ratio")
         return float(exposure_ratio), "given"
     if obs.thin is not None: return 1 / obs.thin, f"thinning fraction {obs.thin:g}"
     if reference is not None:
@@ -179,7 +179,7 @@ def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exp
         ratio = estimate_exposure_ratio(np.stack(obs.frames), np.stack(reference.frames), np.stack(obs.bad)[:, None] | np.stack(reference.bad)[:, None])
         return ratio, "estimated from the reference (Σ reference / Σ observation)"
     raise ConfigError(f"the exposure ratio of {obs.raw.source.name} is unknown", obs.raw.source,
-                      "give --exposure_ratio R (clean/noisy exposure), or --reference CLEAN_FILE to read or estimate it")
+                      "give exposure_ratio (clean/noisy exposure; --exposure_ratio R on the command line), or a reference frame (--reference CLEAN_FILE) to read or estimate it from")
 
 # %% ../nbs/14_restore.ipynb #a49ccfac
 _FITS_SKIP = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "NAXIS3", "EXTEND", "NEXTEND", "BSCALE", "BZERO", "PCOUNT", "GCOUNT", "XTENSION", "EXTNAME", "BUNIT"}

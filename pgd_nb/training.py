@@ -27,11 +27,12 @@ from .edm import EDMLoss, EDMPrecond, measure_sigma_data
 from .errors import CheckpointError, ConfigError, PGDError
 from .networks import PRESETS, make_network
 from .transforms import apply_dihedral
-from .utils import atomic_write, resolve_device, write_json
+from .preprocess import demo_tiles
+from .utils import atomic_write, cache_lock, resolve_device, write_json
 
 # %% auto #0
 __all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'latest_checkpoint', 'save_checkpoint',
-           'load_checkpoint', 'validation_loss', 'train', 'main']
+           'load_checkpoint', 'validation_loss', 'train', 'demo_checkpoint', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -68,8 +69,8 @@ class TrainConfig:
     def __post_init__(self):
         self.domains = tuple(self.domains.split(",") if isinstance(self.domains, str) else self.domains)
         bad = [d for d in self.domains if d not in DOMAINS]
-        if bad: raise ConfigError(f"unknown domain(s) {bad}", "--domains", f"use a comma-separated subset of {','.join(DOMAINS)}")
-        if self.preset not in PRESETS: raise ConfigError(f"unknown preset {self.preset!r}", "--preset", f"use one of {', '.join(PRESETS)}")
+        if bad: raise ConfigError(f"unknown domain(s) {bad}", "TrainConfig.domains", f"use a comma-separated subset of {','.join(DOMAINS)}")
+        if self.preset not in PRESETS: raise ConfigError(f"unknown preset {self.preset!r}", "TrainConfig.preset", f"use one of {', '.join(PRESETS)}")
         if self.batch < 1 or self.kimg <= 0: raise ConfigError("batch and kimg must be positive", "--batch/--kimg")
         self.val_sigmas = tuple(self.val_sigmas)
 
@@ -85,7 +86,7 @@ class BatchSource:
         counts = {d: domains.count(d) for d in set(domains)}
         self.weights = torch.tensor([1.0 / counts[d] for d in domains], dtype=torch.float64)
         tile = np.load(dataset.root / domains[0] / dataset.records[0]["tile"], mmap_mode="r").shape[-1]
-        if crop > tile: raise ConfigError(f"crop {crop} is larger than the tiles ({tile})", "--crop")
+        if crop > tile: raise ConfigError(f"crop {crop} is larger than the tiles ({tile})", "crop")
 
     def __call__(self, step:int, batch:int, rank:int=0, world:int=1) -> dict:
         g = _generator(self.seed, step, 1)
@@ -190,7 +191,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         keep = overrides if overrides is not None else {"kimg": cfg.kimg, "patience": cfg.patience}
         cfg = TrainConfig(**{**saved, **{k: v for k, v in keep.items() if k in ("kimg", "patience")}})
     if state is None and run_dir is not None: (run_dir / "stats.jsonl").unlink(missing_ok=True)  # restarting from step 0
-    if cfg.batch % world: raise ConfigError(f"batch {cfg.batch} is not divisible by {world} processes", "--batch")
+    if cfg.batch % world: raise ConfigError(f"batch {cfg.batch} is not divisible by {world} processes", "TrainConfig.batch")
     device = resolve_device(cfg.device, "TrainConfig.device")
     channels = max(DOMAINS[d].channels for d in cfg.domains)  # 3 if any domain is RGB; gray tiles then use channel 0 only
     train_ds = TileDataset(cfg.data, "train", cfg.domains, role="clean", channels=channels)
@@ -341,6 +342,22 @@ def _config_from_args(a) -> TrainConfig:
         elif f.name in _KINDS and v is not None: v = _value(v, _KINDS[f.name], f.name)
         kw[f.name] = v
     return TrainConfig(**kw)
+
+# %% ../nbs/12_training.ipynb #d62da8ed
+def demo_checkpoint(domain:str, cache:Path, preset:str="tiny", kimg:float=0.2, batch:int=8, seed:int=0, device:str="auto") -> str:
+    "The newest finished demo run of one domain in cache/runs, trained now (tiny, short) if there is none."
+    cache = Path(cache)
+    def newest():
+        runs = [r for r in sorted((cache / "runs").glob(f"*-{domain}-*")) if (r / "best.pt").is_file()
+                and json.loads((r / "training_options.json").read_text())["domains"] == [domain]]
+        return str(runs[-1]) if runs else None
+    with cache_lock(cache, f"train-{domain}"):
+        found = newest()
+        if found: return found
+        _, tiles = demo_tiles(domain, cache)
+        return str(train(TrainConfig(data=str(tiles), out=str(cache / "runs"), domains=(domain,), preset=preset, kimg=kimg, batch=batch,
+                                     seed=seed, device=device, tick_kimg=max(kimg / 10, batch / 1000)), progress=False))
+
 
 # %% ../nbs/12_training.ipynb #5334fcdc
 def main(argv=None):

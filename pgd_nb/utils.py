@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'write_text', 'write_json', 'save_npy', 'resolve_device', 'repo_root',
-           'provenance']
+           'provenance', 'cache_lock']
 
 # %% ../nbs/00b_utils.ipynb #2fa27a96
 def _umask() -> int:
@@ -101,3 +102,16 @@ def provenance(seed:int|None=None) -> dict:
         except md.PackageNotFoundError: versions[p] = None
     out = {"git_commit": commit, "git_modified": modified, "python": platform.python_version(), "versions": versions}
     return out if seed is None else {"seed": seed, **out}
+
+# %% ../nbs/00b_utils.ipynb #de3d340f
+@contextmanager
+def cache_lock(cache,  # the cache folder
+               name:str):  # what is locked, e.g. "data-astronomy"
+    "An exclusive lock on cache/.locks/<name> for the duration of the block (waits for the holder)."
+    import fcntl
+    path = Path(cache) / ".locks" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)

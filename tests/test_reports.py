@@ -62,7 +62,7 @@ def test_a_failing_step_leaves_its_page_and_fails(tmp_path, smoke):
 
 def test_cli_rejects_bad_input_without_a_traceback(tmp_path):
     r = subprocess.run([BIN / "pgd_report", "--domain", "radiology", "--reports", tmp_path], capture_output=True, text=True)
-    assert r.returncode == 1 and "radiology" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "radiology" in r.stderr and "Traceback" not in r.stderr  # a usage error, as in every CLI
     r = subprocess.run([BIN / "pgd_report", "--domain", "all", "--preset", "demo", "--dry_run"], capture_output=True, text=True)
     assert r.returncode == 0 and set(json.loads(r.stdout)) == {"photography", "microscopy", "astronomy"}
     r = subprocess.run([BIN / "pgd_evaluate", "--domain", "astronomy", "--out", tmp_path, "--protocol", "split"], capture_output=True, text=True)
