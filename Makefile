@@ -51,8 +51,9 @@ check-export: install
 	  diff <(echo "$$before") <(echo "$$after") | grep '^[<>]' | awk '{print "  " $$3}' | sort -u; exit 1; \
 	fi; echo "ok: pgd_nb/ matches nbs/"
 
+# nbdev_test runs one notebook per core; one thread each keeps two torch notebooks from fighting over two cores.
 nbtest: install
-	MPLBACKEND=Agg $(BIN)/nbdev_test --flags slow --do_print
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/nbdev_test --flags slow --do_print
 
 pytest: install
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests/ -q
