@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .transforms import centre_crop
 from .utils import atomic_write
 
 # %% auto #0
@@ -34,15 +35,10 @@ def display_image(u,  # scaled image, (C, H, W) with C = 1 or 3
     return v.transpose(1, 2, 0) ** (1 / 2.2)
 
 # %% ../nbs/04b_display.ipynb #c99bb206
-def _zoom(a, size:int):
-    H, W = a.shape[-2:]
-    y0, x0 = max((H - size) // 2, 0), max((W - size) // 2, 0)
-    return a[..., y0:y0 + size, x0:x0 + size]
-
 def _panels(r:dict, zoom:int, zoomed) -> list[tuple]:
     "(title, kind, array, options) of one frame: its images and maps, then the central crops of `zoomed` images."
     items = [(t, "image", a, None) for t, a in r["images"].items()] + [(t, "map", m, o) for t, (m, *o) in r.get("maps", {}).items()]
-    if zoom: items += [(f"{t}, centre {zoom} px", k, _zoom(a, zoom), o) for t, k, a, o in items
+    if zoom: items += [(f"{t}, centre {zoom} px", k, centre_crop(a, zoom), o) for t, k, a, o in items
                        if k == "image" and (zoomed is None or t in zoomed)]
     return items
 

@@ -53,7 +53,6 @@ class ForwardModel:
 # %% ../nbs/13_guidance.ipynb #9c81a1fa
 def _t(v, like:torch.Tensor) -> torch.Tensor: return torch.as_tensor(v, dtype=torch.float64, device=like.device)
 
-
 def _expected(self:ForwardModel, x_m):
     "λ in electrons per photosite of the observed frame, from a model-space estimate (torch or numpy, any shape ending in H, W)."
     x = torch.as_tensor(x_m, dtype=torch.float64)
