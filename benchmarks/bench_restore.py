@@ -31,7 +31,7 @@ def main():
     print(f"device {dev} ({torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{torch.get_num_threads()} CPU threads'}), preset {a.preset}, tile {a.tile}")
     for C in map(int, a.channels.split(",")):
         if a.checkpoint:
-            from pgd_nb.restore import load_prior
+            from pgd_nb.checkpoints import load_prior
             prior = load_prior(a.checkpoint, dev); D = prior.denoiser
         else:
             torch.manual_seed(0)

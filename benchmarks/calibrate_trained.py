@@ -25,7 +25,8 @@ from pgd_nb.calibration import DOMAINS, get_sensor, total_read_noise_e
 from pgd_nb.edm import edm_sampler
 from pgd_nb.guidance import ForwardModel, posterior_sample, reverse_sde
 from pgd_nb.noise import sample_poisson_gaussian
-from pgd_nb.restore import load_prior
+from pgd_nb.checkpoints import load_prior
+from pgd_nb.cli import parse_value
 
 ROOT = Path(__file__).resolve().parents[1]
 RATIOS = {"photography": (300.0, 30.0), "microscopy": (100.0, 10.0), "astronomy": (30.0, 3.0)}  # dim, brighter
@@ -46,7 +47,7 @@ def main():
     ap.add_argument("--truth_steps", type=int, default=64, help="ode: Heun steps; sde: levels per decade of σ")
     ap.add_argument("--truth", default="ode", choices=["ode", "sde"],
                     help="how truths are drawn from the network: EDM's Heun ODE, or the reverse SDE (Gaussian-exact steps) from σ = 80")
-    ap.add_argument("--options", default="", help="sampler options, e.g. bridge=0,proposals=2 (numbers; 0/1 for booleans)")
+    ap.add_argument("--options", default="", help="sampler options, e.g. bridge=false,proposals=2")
     ap.add_argument("--run_glob", default="*-{domain}-tiny-b16", help="run folders to take the newest of (default: the demo preset's)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "calibrate_trained"))
     ap.add_argument("--ratios", default="", help="exposure ratios to run, comma-separated (default: the domain's two)")
@@ -76,7 +77,7 @@ def main():
             if a.ratios and ratio not in [float(v) for v in a.ratios.split(",")]: continue
             fm = ForwardModel(scale=sensor.scale, offset=sensor.offset, read_noise_e=total_read_noise_e(sensor), exposure_ratio=ratio)
             y = sample_poisson_gaussian(fm.expected_electrons(truth), fm.read_noise_e, generator=g)
-            opts = {k: float(v) for k, v in (kv.split("=") for kv in a.options.split(",") if kv)}
+            opts = parse_value(a.options, "dict")
             for method in a.methods.split(","):
                 t0 = time.perf_counter()
                 r = posterior_sample(prior.denoiser, y, fm, method, num_samples=K, labels=prior.labels(domain),

@@ -12,7 +12,7 @@ from pathlib import Path
 from pgd_nb.evaluate import EvalConfig, score_methods, test_observations
 from pgd_nb.preprocess import demo_tiles
 from pgd_nb.training import demo_checkpoint
-from pgd_nb.restore import load_prior
+from pgd_nb.checkpoints import load_prior
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import torch
 
 from pgd_nb.edm import edm_sampler
 from pgd_nb.guidance import ForwardModel, posterior_sample, reverse_sde
-from pgd_nb.restore import load_prior
+from pgd_nb.checkpoints import load_prior
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,8 @@ from .edm import edm_sampler
 from .errors import ConfigError
 from .guidance import ForwardModel
 from .noise import gat, gat_inverse_exact
-from .restore import Prior, RestoreConfig, restore_planes
+from .checkpoints import Prior
+from .restore import RestoreConfig, restore_planes
 from .tiling import TileGrid
 
 # %% auto #0
@@ -74,7 +75,7 @@ def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, ba
     noisy_m = scaled_to_model(electrons_to_scaled(noisy_input(y, fm), fm.scale, fm.offset))
     sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e ** 2) / n) / fm.scale))
     sigma0 = float(np.clip(sigma0, 0.003, 80.0))
-    tile = min(tile or prior.crop or 256, -(-max(H, W) // 16) * 16)  # as restore_planes: the training crop by default
+    tile = prior.tile_size(H, W, tile)
     grid = TileGrid.for_sensor(H, W, DOMAINS[domain].sensor, tile, min(min_overlap, tile // 4))
     tiles = grid.extract(noisy_m.astype(np.float32))
     label = prior.labels(domain)
@@ -91,8 +92,7 @@ def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, ba
 def edm_guided(prior:Prior, domain:str, y_e, fm:ForwardModel, likelihood:str="l2", cfg:RestoreConfig|None=None, bad=None) -> np.ndarray:
     "The posterior mean of our sampler with another likelihood ('l2' or 'gauss'), in reference electrons."
     cfg = replace(cfg or RestoreConfig(), likelihood=likelihood)
-    r = restore_planes(prior, np.asarray(y_e, np.float32), domain, fm, bad, cfg, progress=False)
-    return r["mean_u"].astype(np.float64) * fm.scale - fm.offset
+    return restore_planes(prior, np.asarray(y_e, np.float32), domain, fm, bad, cfg, progress=False).electrons(fm)[0]
 
 # %% ../nbs/16_baselines.ipynb #47b7636b
 CLASSICAL = {"noisy": noisy_input, "gat_nlm": gat_nlm, "gat_wavelet": gat_wavelet, "gat_bm3d": gat_bm3d}

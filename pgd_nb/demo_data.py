@@ -5,20 +5,20 @@
 # %% ../nbs/07_demo_data.ipynb #070f7ec2
 from __future__ import annotations
 
-import argparse
 import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .calibration import BAYER_RGGB, XTRANS, DOMAINS, get_sensor, sensor_gain_read_noise
+from .cli import configs_from_args, option_parser, run_cli, show_config
 from .errors import ConfigError, PGDError
 from .io import write_dng, write_fits, write_mrc, write_tiff
 from .utils import save_npy, write_json
 
 # %% auto #0
-__all__ = ['DEMO_SIZES', 'observe_adu', 'make_demo_dataset', 'main']
+__all__ = ['DEMO_SIZES', 'observe_adu', 'make_demo_dataset', 'DemoDataJob', 'main']
 
 # %% ../nbs/07_demo_data.ipynb #8c2ed82c
 def _rng(seed:int, *keys:int) -> np.random.Generator:
@@ -255,21 +255,24 @@ def make_demo_dataset(domain:str,  # "photography", "microscopy" or "astronomy"
     return manifest
 
 # %% ../nbs/07_demo_data.ipynb #5abc37c7
+@dataclass
+class DemoDataJob:
+    "What `pgd_demo_data` writes."
+    domain:str  # a domain, or all
+    out:str  # output folder (one sub-folder per domain with --domain all)
+    seed:int=0  # seed of the scenes and the noise
+    small:bool=False  # a quarter of the scenes at half size
+
+# %% ../nbs/07_demo_data.ipynb #899132b0
 def main(argv=None):
     "CLI: pgd_demo_data --domain D --out O [--seed S] [--small]"
-    ap = argparse.ArgumentParser(prog="pgd_demo_data", description="Write pgd_nb's demo dataset of a domain in its real layout and formats.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--domain", required=True, choices=list(DOMAINS) + ["all"])
-    ap.add_argument("--out", required=True, help="output folder (one sub-folder per domain with --domain all)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--small", action="store_true", help="a quarter of the scenes at half size")
-    ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    a = ap.parse_args(argv)
-    try:
-        for d in (list(DOMAINS) if a.domain == "all" else [a.domain]):
-            out = Path(a.out) / d if a.domain == "all" else Path(a.out)
-            m = make_demo_dataset(d, out, a.seed, a.small, progress=not a.quiet)
-            print(f"{d}: {len(m['files'])} files in {out}")
-    except PGDError as e:
-        print(f"pgd_demo_data: error: {e}", file=sys.stderr); return 2
-    return 0
+    ap = option_parser("pgd_demo_data", "Write pgd_nb's demo dataset of a domain in its real layout and formats.", DemoDataJob,
+                       choices={"domain": (*DOMAINS, "all")})
+    def work(a):
+        (job,) = configs_from_args(a, DemoDataJob)
+        if a.dry_run: return print(show_config(job))
+        for dom in (list(DOMAINS) if job.domain == "all" else [job.domain]):
+            out = Path(job.out) / dom if job.domain == "all" else Path(job.out)
+            m = make_demo_dataset(dom, out, job.seed, job.small, progress=not a.quiet)
+            print(f"{dom}: {len(m['files'])} files in {out}")
+    return run_cli("pgd_demo_data", ap, work, argv)

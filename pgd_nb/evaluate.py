@@ -5,10 +5,8 @@
 # %% ../nbs/17_evaluate.ipynb #a1b4861f
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,54 +15,59 @@ import numpy as np
 
 from .baselines import make_baselines
 from .calibration import DOMAINS, electrons_to_scaled, get_domain, scaled_to_electrons
+from .checkpoints import load_prior
+from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
-from .errors import ConfigError, PGDError
+from .errors import ConfigError
 from .guidance import METHODS, ForwardModel
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness, ssim
 from .noise import sample_poisson_gaussian
-from .restore import RestoreConfig, load_observation, load_prior, resolve_exposure_ratio, restore_planes
+from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop
 from .utils import atomic_write, provenance, resolve_device, write_json
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol', 'classical_images',
-           'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'plot_examples', 'run_evaluation',
-           'main']
+__all__ = ['PROTOCOLS', 'REFERENCES', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
+           'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'plot_examples',
+           'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
+REFERENCES = ("auto", "clean", "truth")  # split: the image scored against
 
 @dataclass
 class EvalConfig:
     "Settings of an evaluation; saved in metrics.json."
-    domain:str
-    checkpoint:str
-    protocol:str="split"
-    out:str="eval"
-    raw_root:str=""  # the domain's raw dataset (split protocol)
-    method:str="daps"  # our sampler (guidance.METHODS)
-    samples:int=8
-    steps:int=20
-    num_frames:int=4
+    domain:str  # the domain evaluated
+    checkpoint:str=""  # run folder or .pt file of pgd_train (split, classical)
+    protocol:str="split"  # split: the domain's test pairs; classical: Poisson-Gaussian noise on standard images; cross: priors × domains
+    out:str="eval"  # output folder
+    raw_root:str=""  # the domain's raw dataset (split), or a folder of <domain>/ datasets (cross)
+    method:str="daps"  # our sampler
+    samples:int=8  # posterior samples per frame (coverage needs ≥ 2)
+    steps:int=20  # noise levels of our sampler
+    num_frames:int=4  # test frames (split)
     crop:int=128  # central crop of each frame (0: whole frames)
-    baselines:tuple=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_unguided", "edm_l2", "edm_gauss")
-    peaks:tuple=(1, 2, 5, 10, 20, 30, 60, 120)  # classical protocol
-    realizations:int=10
-    images:tuple=("camera", "moon", "clock")  # scikit-image images the demo priors were not trained on
-    image_size:int=128
+    baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_unguided", "edm_l2", "edm_gauss")  # methods scored beside ours
+    peaks:tuple[float, ...]=(1, 2, 5, 10, 20, 30, 60, 120)  # classical: peak photon counts
+    realizations:int=10  # classical: noise draws per image and peak
+    images:tuple[str, ...]=("camera", "moon", "clock")  # scikit-image images the demo priors were not trained on
+    image_size:int=128  # classical: images resized to this edge
     u_peak:float|None=None  # classical: scaled value of the image's peak (None: the 99.5th percentile of the domain's clean test frames, else 0.5)
     checkpoints:dict=field(default_factory=dict)  # cross protocol: {"astronomy": run, …, "all": run}
     baseline_samples:int=2  # posterior samples of the diffusion baselines (their mean is scored)
-    classical_baselines:tuple=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d")  # classical protocol: the diffusion baselines are left out (cost)
+    classical_baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d")  # classical protocol: the diffusion baselines are left out (cost)
     sampler_options:dict=field(default_factory=dict)  # passed to our sampler (see guidance.sampler_options)
     reference:str="auto"  # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
-    seed:int=0
-    device:str="auto"
+    seed:int=0  # seed of the noise and the samplers
+    device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
 
     def __post_init__(self):
         get_domain(self.domain)
         if self.protocol not in PROTOCOLS: raise ConfigError(f"unknown protocol {self.protocol!r}", "EvalConfig.protocol", f"use one of {', '.join(PROTOCOLS)}")
+        if self.protocol != "cross" and not self.checkpoint:
+            raise ConfigError(f"the {self.protocol} protocol needs a checkpoint", "EvalConfig.checkpoint", "give the run folder of pgd_train")
         self.baselines, self.peaks, self.images, self.classical_baselines = tuple(self.baselines), tuple(self.peaks), tuple(self.images), tuple(self.classical_baselines)
 
 # %% ../nbs/17_evaluate.ipynb #c114f3a3
@@ -84,7 +87,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     def score(name, est_e, seconds, extra=None):
         lam_hat = expected(est_e)
         est_u = electrons_to_scaled(est_e, fm.scale, fm.offset)
-        row = {"method": name, "psnr": psnr(est_u, ref_u, R), "ssim": ssim(est_u, ref_u, R), "data_range_u": R,
+        row = {"method": name, "psnr": psnr(ref_u, est_u, R), "ssim": ssim(ref_u, est_u, R), "data_range_u": R,
                "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
                **{f"whiteness_{k}": v for k, v in residual_whiteness(y, lam_hat, fm.read_noise_e, fm.counts, bad).items()},
                "seconds": round(seconds, 2), **(extra or {})}
@@ -94,14 +97,14 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     if ours:
         t0 = time.perf_counter()
         r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, _restore_cfg(cfg), sensor=sensor, progress=False)
-        est = r["mean_u"].astype(np.float64) * fm.scale - fm.offset
-        cov = interval_coverage(r["samples_u"], ref_u, 0.9) if cfg.samples > 1 else {"coverage": None, "nominal": None}
+        est = r.electrons(fm)[0]
+        cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.samples > 1 else {"coverage": None, "nominal": None}
         sample_chi2 = float(np.mean([reduced_chi2(y, expected(scaled_to_electrons(s.astype(np.float64), fm.scale, fm.offset)), fm.read_noise_e,
-                                                  fm.counts, bad) for s in r["samples_u"]]))  # ≈ the truth's for exact samples
+                                                  fm.counts, bad) for s in r.samples_u]))  # ≈ the truth's for exact samples
         score(f"ours_{cfg.method}", est, time.perf_counter() - t0, {"coverage": cov["coverage"], "coverage_nominal": cov["nominal"],
               "sample_chi2": sample_chi2, "reference_chi2": reduced_chi2(y, expected(clean), fm.read_noise_e, fm.counts, bad),
-              "evals_per_sample": r["evals_per_sample"], "mean_std_u": float(r["std_u"].mean())})
-        if keep: images["std"] = r["std_u"]
+              "evals_per_sample": r.evals_per_sample, "mean_std_u": float(r.std_u.mean())})
+        if keep: images["std"] = r.std_u
     for name, fn in methods.items():
         t0 = time.perf_counter()
         score(name, fn(y, fm), time.perf_counter() - t0)
@@ -139,7 +142,7 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
                         "level": p.level if p.level is not None else (thin if thin else ratio), "ratio_source": how,
                         "reference": "truth" if truth is not None else "clean",
                         "y": centre_crop(o.frames[f], crop), "bad": centre_crop(o.bad[f], crop), "clean": centre_crop(truth if truth is not None else ref.frames[f], crop), "sensor": s,
-                        "fm": ForwardModel(scale=s.scale, read_noise_e=o.read_noise_e, offset=s.offset, exposure_ratio=ratio, counts=o.counts)})
+                        "fm": o.forward_model(ratio)})
     return obs
 
 def split_protocol(prior, cfg:EvalConfig, raw_root, methods:dict, progress:bool=True, keep:int=2) -> tuple[list[dict], list[dict]]:
@@ -180,7 +183,7 @@ def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, pr
         r, imgs = score_methods(prior, cfg.domain, y, fm, lam[None] * ratio, methods, cfg, ours=prior is not None, keep=True)
         for row in r:
             est_lam = (imgs[row["method"]] * fm.scale - fm.offset) / ratio
-            rows.append({"image": n, "peak": p, "realization": k, **row, "psnr": psnr(est_lam[0], lam, data_range=p), "data_range": p})
+            rows.append({"image": n, "peak": p, "realization": k, **row, "psnr": psnr(lam, est_lam[0], data_range=p), "data_range": p})
     return rows
 
 # %% ../nbs/17_evaluate.ipynb #2be98220
@@ -192,7 +195,7 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
         for dom, root in raw_roots.items():
             if dom not in prior.domains:
                 rows.append({"model": model, "test_domain": dom, "psnr": None, "reduced_chi2": None, "frames": 0, "note": "domain not in training"}); continue
-            sub = EvalConfig(**{**asdict(cfg), "domain": dom, "protocol": "split"})
+            sub = EvalConfig(**{**asdict(cfg), "domain": dom, "protocol": "split", "checkpoint": ckpt})
             r, _ = split_protocol(prior, sub, root, {}, progress=progress, keep=0)
             rows.append({"model": model, "test_domain": dom, "psnr": float(np.mean([x["psnr"] for x in r])),
                          "ssim": float(np.mean([x["ssim"] for x in r])), "reduced_chi2": float(np.mean([x["reduced_chi2"] for x in r])), "frames": len(r), "note": ""})
@@ -283,37 +286,15 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
 # %% ../nbs/17_evaluate.ipynb #701890c8
 def main(argv=None):
     "CLI: pgd_evaluate --domain D --checkpoint C --protocol split|classical|cross --out DIR"
-    ap = argparse.ArgumentParser(prog="pgd_evaluate", description="Score our restoration and the baselines on a domain (split), the classical Poisson-Gaussian protocol, or across domains.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    d = EvalConfig("astronomy", "")
-    ap.add_argument("--domain", required=True, choices=list(DOMAINS)); ap.add_argument("--checkpoint", default="", help="run folder or .pt (split, classical)")
-    ap.add_argument("--protocol", default=d.protocol, choices=list(PROTOCOLS)); ap.add_argument("--out", required=True)
-    ap.add_argument("--raw_root", default="", help="raw dataset of the domain (split), or a folder of <domain>/ datasets (cross)")
-    ap.add_argument("--method", default=d.method, choices=list(METHODS)); ap.add_argument("--samples", type=int, default=d.samples)
-    ap.add_argument("--steps", type=int, default=d.steps); ap.add_argument("--num_frames", type=int, default=d.num_frames)
-    ap.add_argument("--crop", type=int, default=d.crop, help="central crop size (0: whole frames)")
-    ap.add_argument("--baselines", default=",".join(d.baselines), help="comma-separated baselines")
-    ap.add_argument("--peaks", default=",".join(map(str, d.peaks))); ap.add_argument("--realizations", type=int, default=d.realizations)
-    ap.add_argument("--images", default=",".join(d.images)); ap.add_argument("--image_size", type=int, default=d.image_size)
-    ap.add_argument("--checkpoints", default="", help="cross: name=run pairs, comma-separated")
-    ap.add_argument("--reference", default=d.reference, choices=["auto", "clean", "truth"], help="split: reference image (auto: the demo data's noise-free truth when present)")
-    ap.add_argument("--seed", type=int, default=d.seed); ap.add_argument("--device", default=d.device)
-    ap.add_argument("--dry_run", action="store_true"); ap.add_argument("--quiet", action="store_true")
-    a = ap.parse_args(argv)
-    try:
-        cps = dict(kv.split("=", 1) for kv in a.checkpoints.split(",") if kv) if a.checkpoints else {}
-        cfg = EvalConfig(a.domain, a.checkpoint, a.protocol, a.out, a.raw_root, a.method, a.samples, a.steps, a.num_frames, a.crop,
-                         baselines=tuple(x for x in a.baselines.split(",") if x), peaks=tuple(float(p) for p in a.peaks.split(",")),
-                         realizations=a.realizations, images=tuple(a.images.split(",")), image_size=a.image_size, checkpoints=cps,
-                         reference=a.reference, seed=a.seed, device=a.device)
-        if a.dry_run: print(json.dumps(asdict(cfg), indent=1)); return 0
-        if a.protocol != "cross" and not a.checkpoint: raise ConfigError("no checkpoint given", "--checkpoint", "give the run folder of pgd_train")
+    ap = option_parser("pgd_evaluate", "Score our restoration and the baselines on a domain (split), the classical Poisson-Gaussian protocol, or across domains.",
+                       EvalConfig, choices={"domain": tuple(DOMAINS), "protocol": PROTOCOLS, "method": METHODS, "reference": REFERENCES})
+    def work(a):
+        (cfg,) = configs_from_args(a, EvalConfig)
+        if a.dry_run: return print(show_config(cfg))
         m = run_evaluation(cfg, progress=not a.quiet)
-    except PGDError as e:
-        print(f"pgd_evaluate: error: {e}", file=sys.stderr); return 2
-    if m.get("examples"): plot_examples(m["examples"], Path(a.out) / "examples.png")
-    for name, table in m["tables"].items():
-        print(f"{name}:")
-        for r in table: print("  " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not k.endswith("_std")))
-    print(f"written to {a.out} in {m['seconds']} s")
-    return 0
+        if m.get("examples"): plot_examples(m["examples"], Path(cfg.out) / "examples.png")
+        for name, table in m["tables"].items():
+            print(f"{name}:")
+            for r in table: print("  " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items() if not k.endswith("_std")))
+        print(f"written to {cfg.out} in {m['seconds']} s")
+    return run_cli("pgd_evaluate", ap, work, argv)

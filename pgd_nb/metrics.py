@@ -13,15 +13,15 @@ __all__ = ['psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'in
            'aperture_flux', 'photometry_error']
 
 # %% ../nbs/15_metrics.ipynb #6aeb6e30
-def psnr(estimate, reference, data_range:float|None=None) -> float:
-    "PSNR in dB; `data_range` defaults to the reference's max − min (say which one you used)."
+def psnr(reference, estimate, data_range:float|None=None) -> float:
+    "PSNR in dB of `estimate` against `reference` (scikit-image's order); `data_range` defaults to the reference's max − min (say which one you used)."
     est, ref = np.asarray(estimate, np.float64), np.asarray(reference, np.float64)
     if est.shape != ref.shape: raise ValueError(f"shapes differ: {est.shape} vs {ref.shape}")
     R = float(ref.max() - ref.min()) if data_range is None else float(data_range)
     mse = float(np.mean((est - ref) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(R * R / mse)
 
-def ssim(estimate, reference, data_range:float|None=None) -> float:
+def ssim(reference, estimate, data_range:float|None=None) -> float:
     "Mean SSIM (scikit-image, Gaussian weights as in Wang et al. 2004) over channels of (C, H, W) or (H, W) arrays."
     from skimage.metrics import structural_similarity
     est, ref = np.asarray(estimate, np.float64), np.asarray(reference, np.float64)

@@ -5,11 +5,9 @@
 # %% ../nbs/08_preprocess.ipynb #c702a328
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import multiprocessing
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -19,15 +17,16 @@ import numpy as np
 
 from .calibration import DOMAINS, electrons_to_scaled
 from .demo_data import make_demo_dataset
+from .cli import configs_from_args, option_parser, run_cli, show_config
 from .errors import ConfigError, PGDError
 from .io import read_raw
 from .utils import cache_lock, save_npy, write_json
 from .layouts import Layout, find_layout, observation_noise_e, thinned_observation
 from .tiling import TileGrid
-from .transforms import cfa_to_planes
+from .transforms import frames_to_planes
 
 # %% auto #0
-__all__ = ['Unit', 'layout_units', 'preprocess', 'demo_tiles', 'main']
+__all__ = ['Unit', 'layout_units', 'preprocess', 'demo_tiles', 'PreprocessJob', 'main']
 
 # %% ../nbs/08_preprocess.ipynb #8fbe0363
 @dataclass(frozen=True)
@@ -66,17 +65,7 @@ def _frames_e(frame, unit:Unit, seed:int, key:str):
     if unit.fraction is not None:  # a shorter exposure made from the clean frame; its bad pixels stay marked bad
         rng = np.random.default_rng([seed, int(key, 16) % 2**32])
         e = thinned_observation(np.where(bad, 0, e), unit.fraction, frame.read_noise_e, rng)
-    stack = e if e.ndim == 3 and frame.cfa is None else e[None]
-    bads = bad if bad.ndim == 3 and frame.cfa is None else bad[None]
-    out = []
-    for i, (img, b) in enumerate(zip(stack, bads)):
-        if frame.cfa is not None:
-            planes, info = cfa_to_planes(img, frame.cfa)
-            pb = cfa_to_planes(b.astype(np.float32), frame.cfa)[0].max(axis=0) > 0
-            out.append((i, planes, pb, info))
-        else:
-            out.append((i, img[None].astype(np.float32), b, None))
-    return out
+    return [(i, planes, pb, info) for i, (planes, pb, info) in enumerate(frames_to_planes(e, bad, frame.cfa))]
 
 # %% ../nbs/08_preprocess.ipynb #aadb5f41
 def _read_noise(frame, unit:Unit) -> float:
@@ -213,25 +202,30 @@ def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
 
 
 # %% ../nbs/08_preprocess.ipynb #67912fb5
+@dataclass
+class PreprocessJob:
+    "What `pgd_preprocess` tiles, and how."
+    domain:str  # the dataset's domain
+    data_root:str  # dataset folder in one of the known layouts
+    out:str  # output folder; tiles go to OUT/<domain>/<split>/<role>/
+    workers:int=1  # parallel processes
+    max_files:int|None=None  # process only the first K files (a quick look); none: all
+    tile:int=256  # tile edge, px
+    seed:int=0  # seed of the scene split and of thinning
+
+# %% ../nbs/08_preprocess.ipynb #f601a67c
 def main(argv=None):
     "CLI: pgd_preprocess --domain D --data_root R --out O [--workers N] [--max_files K]"
-    ap = argparse.ArgumentParser(prog="pgd_preprocess", description="Tile a dataset (SID, BioSR, HLA or clean/noisy folders) into calibrated float32 tiles.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--domain", required=True, choices=list(DOMAINS))
-    ap.add_argument("--data_root", required=True, help="dataset folder in one of the known layouts")
-    ap.add_argument("--out", required=True, help="output folder; tiles go to OUT/<domain>/<split>/<role>/")
-    ap.add_argument("--workers", type=int, default=1, help="parallel processes")
-    ap.add_argument("--max_files", type=int, default=None, help="process only the first K files (a quick look)")
-    ap.add_argument("--tile", type=int, default=256, help="tile size in pixels")
-    ap.add_argument("--seed", type=int, default=0, help="seed of the scene split and of thinning")
-    ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    a = ap.parse_args(argv)
-    try:
-        s = preprocess(find_layout(a.data_root, a.domain, a.seed), a.out, a.tile, workers=a.workers, max_files=a.max_files, seed=a.seed, progress=not a.quiet)
-    except PGDError as e:
-        print(f"pgd_preprocess: error: {e}", file=sys.stderr); return 2
-    rate = s["tiles_written"] / s["seconds"] if s["seconds"] else 0.0
-    print(f"{s['domain']}: {s['units']} files, {s['skipped']} already done, {s['processed']} processed, {len(s['failed'])} failed; "
-          f"{s['tiles_written']} tiles in {s['seconds']:.1f} s ({rate:.1f} tiles/s, {s['mb_read'] / max(s['seconds'], 1e-9):.1f} MB/s read)")
-    for f in s["failed"]: print(f"  skipped: {f}")
-    return 1 if s["failed"] else 0
+    ap = option_parser("pgd_preprocess", "Tile a dataset (SID, BioSR, HLA or clean/noisy folders) into calibrated float32 tiles.", PreprocessJob,
+                       choices={"domain": tuple(DOMAINS)})
+    def work(a):
+        (job,) = configs_from_args(a, PreprocessJob)
+        if a.dry_run: return print(show_config(job))
+        s = preprocess(find_layout(job.data_root, job.domain, job.seed), job.out, job.tile, workers=job.workers, max_files=job.max_files,
+                       seed=job.seed, progress=not a.quiet)
+        rate = s["tiles_written"] / s["seconds"] if s["seconds"] else 0.0
+        print(f"{s['domain']}: {s['units']} files, {s['skipped']} already done, {s['processed']} processed, {len(s['failed'])} failed; "
+              f"{s['tiles_written']} tiles in {s['seconds']:.1f} s ({rate:.1f} tiles/s, {s['mb_read'] / max(s['seconds'], 1e-9):.1f} MB/s read)")
+        for f in s["failed"]: print(f"  skipped: {f}")
+        return 1 if s["failed"] else 0
+    return run_cli("pgd_preprocess", ap, work, argv)

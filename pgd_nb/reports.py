@@ -5,21 +5,21 @@
 # %% ../nbs/18_reports.ipynb #1cf5c08c
 from __future__ import annotations
 
-import argparse
 import html
 import json
-import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .calibration import DOMAINS, get_domain
+from .cli import configs_from_args, option_parser, run_cli
 from .errors import ConfigError, PGDError
 from .preprocess import demo_tiles
 from .utils import provenance, repo_root, write_json, write_text
 
 # %% auto #0
-__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'run_report', 'main']
+__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'run_report', 'ReportJob', 'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {
@@ -180,32 +180,32 @@ def run_report(domain:str, preset:str="demo", data_root:str="", reports="reports
     return run
 
 # %% ../nbs/18_reports.ipynb #46fb55dd
+@dataclass
+class ReportJob:
+    "What `pgd_report` runs: the domains, the run sizes and the data."
+    domain:str="all"  # a domain, or all three
+    preset:str="demo"  # run sizes (demo: CPU minutes; smoke: seconds; gpu: a real dataset)
+    data_root:str=""  # raw dataset in a known layout (empty: the embedded demo data)
+    reports:str="reports"  # reports folder
+    kimg:float|None=None  # training length, thousands of images (none: the preset's)
+
+    def __post_init__(self):
+        if self.data_root and self.domain == "all":
+            raise ConfigError("data_root is one dataset, of one domain", "ReportJob.data_root", "give the dataset's domain with it")
+
+# %% ../nbs/18_reports.ipynb #3751eb4b
 def main(argv=None):
     "CLI: pgd_report --domain D|all [--preset demo] [--data_root R] [--reports reports]"
-    ap = argparse.ArgumentParser(prog="pgd_report", description="Run train → restore → evaluate with papermill and publish HTML reports.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--domain", default="all", help=f"one of {', '.join(DOMAINS)}, or all")
-    ap.add_argument("--preset", default="demo", choices=list(PRESETS), help="run sizes (demo: CPU minutes; smoke: seconds; gpu: a real dataset)")
-    ap.add_argument("--data_root", default="", help="raw dataset in a known layout (empty: the embedded demo data)")
-    ap.add_argument("--reports", default="reports", help="reports folder")
-    ap.add_argument("--kimg", type=float, default=None, help="override the preset's training length")
-    ap.add_argument("--dry_run", action="store_true", help="print the resolved parameters and exit")
-    a = ap.parse_args(argv)
-    domains = list(DOMAINS) if a.domain == "all" else [a.domain]
-    try:  # usage errors: exit code 2, as argparse's own
-        for d in domains: get_domain(d)
-        if a.data_root and len(domains) > 1: raise ConfigError("--data_root is one dataset, of one domain", "--data_root", "give --domain with it")
-    except PGDError as e:
-        print(f"pgd_report: error: {e}", file=sys.stderr)
-        return 2
-    overrides = {"train": {"kimg": a.kimg}} if a.kimg is not None else {}
-    if a.dry_run:
-        print(json.dumps({d: {s: {**PRESETS[a.preset][s], **overrides.get(s, {})} for s in STEPS} for d in domains}, indent=1))
-        return 0
-    try:  # a step that fails: exit code 1
-        for d in domains: run_report(d, a.preset, a.data_root, a.reports, overrides)
-    except PGDError as e:
-        print(f"pgd_report: error: {e}", file=sys.stderr)
-        return 1
-    print(f"pgd_report: index at {Path(a.reports) / 'index.html'}")
-    return 0
+    ap = option_parser("pgd_report", "Run train → restore → evaluate with papermill and publish HTML reports.", ReportJob,
+                       choices={"domain": (*DOMAINS, "all"), "preset": tuple(PRESETS)}, switches=("dry_run",))
+    def work(a):
+        (job,) = configs_from_args(a, ReportJob)
+        domains = list(DOMAINS) if job.domain == "all" else [job.domain]
+        overrides = {"train": {"kimg": job.kimg}} if job.kimg is not None else {}
+        if a.dry_run:
+            return print(json.dumps({d: {s: {**PRESETS[job.preset][s], **overrides.get(s, {})} for s in STEPS} for d in domains}, indent=1))
+        for d in domains:
+            try: run_report(d, job.preset, job.data_root, job.reports, overrides)
+            except ConfigError as e: raise PGDError(e.problem, e.source, e.fix) from e  # a step that fails is failed work (exit 1)
+        print(f"pgd_report: index at {Path(job.reports) / 'index.html'}")
+    return run_cli("pgd_report", ap, work, argv)

@@ -5,115 +5,88 @@
 # %% ../nbs/14_restore.ipynb #f8f0ce67
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .calibration import DOMAINS, electrons_to_scaled, model_to_scaled
+from .calibration import DOMAINS, electrons_to_scaled, model_to_scaled, scaled_to_electrons
+from .checkpoints import Prior, load_prior
+from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
-from .edm import EDMPrecond
-from .errors import CheckpointError, ConfigError, PGDError
-from .guidance import METHODS, ForwardModel, Likelihood, estimate_exposure_ratio, posterior_sample
+from .errors import ConfigError
+from .guidance import LIKELIHOODS, METHODS, ForwardModel, Likelihood, estimate_exposure_ratio, posterior_sample
 from .io import RawFrame, read_raw, write_fits, write_tiff
 from .layouts import observation_noise_e, thinned_observation
-from .networks import make_network
 from .tiling import TileGrid
-from .training import load_checkpoint
-from .transforms import cfa_to_planes
+from .transforms import frames_to_planes
 from .utils import resolve_device, save_npy, write_json
 
 # %% auto #0
-__all__ = ['Prior', 'load_prior', 'RestoreConfig', 'restore_planes', 'Observation', 'load_observation', 'resolve_exposure_ratio',
-           'restore_frame', 'main']
-
-# %% ../nbs/14_restore.ipynb #308ce037
-@dataclass
-class Prior:
-    "A trained denoiser with what it was trained on."
-    denoiser:EDMPrecond
-    domains:tuple
-    channels:int
-    preset:str
-    sigma_data:float
-    checkpoint:str
-    step:int|None=None
-    crop:int|None=None  # size of the training crops: the tile size it has learnt images at
-
-    def labels(self, domain:str) -> torch.Tensor:
-        "One-hot label of a domain, refusing domains the network was not trained on."
-        if domain not in self.domains:
-            raise CheckpointError(f"was trained on {', '.join(self.domains)} and does not know {domain}", self.checkpoint,
-                                  f"use a checkpoint trained on {domain} (or on all domains): pgd_train --domains {domain}")
-        lab = torch.zeros(len(DOMAINS)); lab[DOMAINS[domain].index] = 1
-        return lab
-
-def load_prior(checkpoint, device="cpu") -> Prior:
-    "The EMA denoiser of a training run folder or checkpoint file."
-    path = Path(checkpoint)
-    if path.is_dir():
-        cands = [path / "best.pt"] if (path / "best.pt").is_file() else sorted(path.glob("checkpoint-*.pt"))[-1:]
-        if not cands: raise CheckpointError("holds no best.pt or checkpoint-*.pt", path, "train first (pgd_train), or point to a run folder that has finished a tick")
-        path = cands[0]
-    if not path.is_file(): raise CheckpointError("does not exist", path, "give a run folder of pgd_train or a .pt file in one")
-    opts_path = path.parent / "training_options.json"
-    if not opts_path.is_file(): raise CheckpointError("has no training_options.json next to it", path, "keep checkpoints inside their run folder")
-    opts = json.loads(opts_path.read_text())
-    state = load_checkpoint(path)
-    domains = tuple(opts["domains"])
-    channels = max(DOMAINS[d].channels for d in domains)
-    preset = state.get("preset", opts["preset"])
-    sigma_data = float(state.get("sigma_data") or opts["sigma_data"])
-    extra = {} if opts.get("dropout") is None else {"dropout": opts["dropout"]}
-    D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data)
-    try: D.load_state_dict(state["ema"])
-    except (KeyError, RuntimeError) as e: raise CheckpointError(f"does not match the network of its training options ({e})", path, "use the checkpoint with its own run folder") from e
-    return Prior(D.eval().requires_grad_(False).to(device), domains, channels, preset, sigma_data, str(path), state.get("step"),
-                 opts.get("crop"))
+__all__ = ['RestoreConfig', 'Restoration', 'restore_planes', 'Observation', 'load_observation', 'resolve_exposure_ratio',
+           'restore_frame', 'RestoreJob', 'main']
 
 # %% ../nbs/14_restore.ipynb #123a936c
 @dataclass
 class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
-    method:str="daps"  # a sampler of guidance.METHODS: "daps" (fast), "gibbs" (reference), "dps"
+    method:str="daps"  # the sampler: "daps" (fast), "gibbs" (reference), "dps" (guidance.METHODS)
     samples:int=4  # posterior samples per tile (mean and std come from them)
     steps:int|None=None  # noise levels of daps/dps or annealing sweeps of gibbs; None: the sampler's default (see guidance.sampler_options)
-    likelihood:str="pg"  # "pg" (exact), "gauss" or "l2"
+    likelihood:str="pg"  # "pg" (exact Poisson-Gaussian), "gauss" or "l2" (guidance.LIKELIHOODS)
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int=4  # tiles per batch
-    tile:int|None=None  # None: the prior's training crop (a network trained on small crops generalizes poorly to larger tiles), else 256
-    min_overlap:int=32
-    seed:int=0
-    device:str="auto"
+    tile:int|None=None  # tile edge (none: the prior's training crop: a network trained on small crops generalizes poorly to larger ones)
+    min_overlap:int=32  # least overlap of neighbouring tiles, px
+    seed:int=0  # seed of the sampler's noise
+    device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
 
     def __post_init__(self):
         if self.method not in METHODS: raise ConfigError(f"unknown method {self.method!r}", "RestoreConfig.method", f"use one of {', '.join(METHODS)}")
+        if self.likelihood not in LIKELIHOODS:
+            raise ConfigError(f"unknown likelihood {self.likelihood!r}", "RestoreConfig.likelihood", f"use one of {', '.join(LIKELIHOODS)}")
         if self.samples < 1 or (self.steps is not None and self.steps < 2) or self.batch < 1:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
 
+# %% ../nbs/14_restore.ipynb #84d2864b
+@dataclass
+class Restoration:
+    "What `restore_planes` returns: the posterior mean, std and samples in scaled units, and what they cost."
+    mean_u:np.ndarray  # (C, H, W)
+    std_u:np.ndarray  # (C, H, W) per-pixel std of the samples (zeros with one sample)
+    samples_u:np.ndarray  # (K, C, H, W)
+    bad:np.ndarray  # (H, W) bool: flagged or non-finite input pixels
+    evals_per_sample:int  # network evaluations per sample of a tile
+    tiles:int
+    grid:tuple  # (rows, cols) of tiles
+    seconds:float
+
+    def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray]:
+        "(mean, std) in electrons of the reference (clean) exposure, float64."
+        return scaled_to_electrons(self.mean_u, fm.scale, fm.offset), self.std_u.astype(np.float64) * fm.scale
+
 # %% ../nbs/14_restore.ipynb #346a15f5
 def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad:np.ndarray|None=None, cfg:RestoreConfig|None=None,
-                   sensor=None, progress:bool=True) -> dict:
+                   sensor=None, progress:bool=True) -> Restoration:
     "Posterior mean/std/samples (scaled units) of a (C, H, W) electron frame, tile by tile, with the evaluations used."
     from tqdm import tqdm
     cfg = cfg or RestoreConfig()
     C, H, W = y_e.shape
     labels = prior.labels(domain)
-    tile = cfg.tile or prior.crop or 256
-    tile = min(tile, -(-max(H, W) // 16) * 16)  # a frame smaller than a tile is not padded up to it (the network is convolutional)
+    tile = prior.tile_size(H, W, cfg.tile)
     grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
     tiles = grid.extract(np.nan_to_num(y_e.astype(np.float32)))
     flagged = np.zeros((H, W), bool) if bad is None else np.asarray(bad, bool)
     flagged = flagged | ~np.isfinite(y_e).all(0)
     masks = grid.extract(flagged[None].astype(np.uint8)).astype(bool)
     for m, (_, _, y0, x0) in zip(masks, grid.positions):  # padding outside the frame carries no data
-        m[:, H - y0:, :] = True; m[:, :, W - x0:] = True
+        m[:, H - y0:, :] = True
+        m[:, :, W - x0:] = True
     dev = resolve_device(cfg.device, "RestoreConfig.device")
     gen = torch.Generator().manual_seed(cfg.seed)
     lik = Likelihood(cfg.likelihood, cfg.lam_threshold)
@@ -121,7 +94,7 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     t0 = time.perf_counter()
     for a in tqdm(range(0, len(tiles), cfg.batch), desc="restore", unit="batch", disable=not progress):
         b = slice(a, a + cfg.batch)
-        fm_b = ForwardModel(**{**fm.__dict__, "mask": masks[b]})
+        fm_b = replace(fm, mask=masks[b])
         steps = {} if cfg.steps is None else {"steps": cfg.steps}
         r = posterior_sample(prior.denoiser, torch.from_numpy(tiles[b]), fm_b, cfg.method, num_samples=K, labels=labels,
                              generator=gen, likelihood=lik, net_channels=prior.channels, device=dev, **steps, **cfg.options)
@@ -131,8 +104,7 @@ def restore_planes(prior:Prior, y_e:np.ndarray, domain:str, fm:ForwardModel, bad
     mean_u = grid.stitch(out.mean(1))
     second = grid.stitch((out.astype(np.float64) ** 2).mean(1))
     std_u = np.sqrt(np.clip(second - mean_u.astype(np.float64) ** 2, 0, None)).astype(np.float32) if K > 1 else np.zeros_like(mean_u)
-    return {"mean_u": mean_u, "std_u": std_u, "samples_u": samples_u, "evals_per_sample": evals, "tiles": len(tiles),
-            "grid": [grid.rows, grid.cols], "seconds": time.perf_counter() - t0, "bad": flagged}
+    return Restoration(mean_u, std_u, samples_u, flagged, evals, len(tiles), (grid.rows, grid.cols), time.perf_counter() - t0)
 
 # %% ../nbs/14_restore.ipynb #76ec92fc
 @dataclass
@@ -148,6 +120,12 @@ class Observation:
     @property
     def domain(self) -> str: return self.raw.sensor.domain
 
+    def forward_model(self, exposure_ratio:float, mask=None) -> ForwardModel:
+        "The forward model of these frames at a clean/observed exposure ratio (see `resolve_exposure_ratio`)."
+        s = self.raw.sensor
+        return ForwardModel(scale=s.scale, read_noise_e=self.read_noise_e, offset=s.offset, exposure_ratio=exposure_ratio,
+                            counts=self.counts, mask=mask)
+
 def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
     "Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it."
     raw = read_raw(path)
@@ -155,16 +133,10 @@ def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
     if thin is not None:
         if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "thin")
         e = thinned_observation(np.where(bad, 0, e), thin, raw.read_noise_e, np.random.default_rng([seed, 7]))
-    stack = e[None] if (raw.cfa is not None or e.ndim == 2) else e
-    bads = bad[None] if (raw.cfa is not None or bad.ndim == 2) else bad
-    frames, masks, counts = [], [], None
-    for img, b in zip(stack, bads):
-        if raw.cfa is not None:
-            planes, info = cfa_to_planes(img, raw.cfa)
-            frames.append(planes); masks.append(cfa_to_planes(b.astype(np.float32), raw.cfa)[0].max(0) > 0); counts = tuple(info.counts)
-        else:
-            frames.append(img[None].astype(np.float32)); masks.append(np.asarray(b, bool))
-    return Observation(frames, masks, counts, observation_noise_e(raw.read_noise_e, raw.quantization_e2, thin), raw, thin)
+    planes = frames_to_planes(e, bad, raw.cfa)
+    counts = tuple(planes[0][2].counts) if raw.cfa is not None else None
+    return Observation([p for p, _, _ in planes], [b for _, b, _ in planes], counts,
+                       observation_noise_e(raw.read_noise_e, raw.quantization_e2, thin), raw, thin)
 
 # %% ../nbs/14_restore.ipynb #ae3bb9ca
 def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exposure_ratio:float|None=None) -> tuple[float, str]:
@@ -179,7 +151,7 @@ def resolve_exposure_ratio(obs:Observation, reference:Observation|None=None, exp
         ratio = estimate_exposure_ratio(np.stack(obs.frames), np.stack(reference.frames), np.stack(obs.bad)[:, None] | np.stack(reference.bad)[:, None])
         return ratio, "estimated from the reference (Σ reference / Σ observation)"
     raise ConfigError(f"the exposure ratio of {obs.raw.source.name} is unknown", obs.raw.source,
-                      "give exposure_ratio (clean/noisy exposure; --exposure_ratio R on the command line), or a reference frame (--reference CLEAN_FILE) to read or estimate it from")
+                      "give exposure_ratio (clean/noisy exposure), or a reference frame to read or estimate it from")
 
 # %% ../nbs/14_restore.ipynb #a49ccfac
 _FITS_SKIP = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "NAXIS3", "EXTEND", "NEXTEND", "BSCALE", "BZERO", "PCOUNT", "GCOUNT", "XTENSION", "EXTNAME", "BUNIT"}
@@ -207,7 +179,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     prior = checkpoint if isinstance(checkpoint, Prior) else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"))
     domain, s = obs.domain, obs.raw.sensor
     prior.labels(domain)  # refuses unknown domains before any work
-    fm = ForwardModel(scale=s.scale, read_noise_e=obs.read_noise_e, offset=s.offset, exposure_ratio=ratio, counts=obs.counts)
+    fm = obs.forward_model(ratio)
     settings = {"checkpoint": str(prior.checkpoint), "input": str(Path(noisy_path)), "reference": None if reference is None else str(Path(reference)),
                 "thin": thin, "exposure_ratio": ratio, "exposure_ratio_source": ratio_source, "config": asdict(cfg)}
     stem = Path(noisy_path).stem + (f"_thin{thin:g}" if thin else "")
@@ -217,69 +189,56 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
         meta_path = out / f"{name}_restore.json"
         if meta_path.is_file() and json.loads(meta_path.read_text()).get("settings") == settings:
             results.append(json.loads(meta_path.read_text())); continue
-        r = restore_planes(prior, y, domain, ForwardModel(**{**fm.__dict__}), bad, cfg, sensor=s, progress=progress)
-        mean_e = r["mean_u"].astype(np.float64) * s.scale - s.offset
-        std_e = r["std_u"].astype(np.float64) * s.scale
+        r = restore_planes(prior, y, domain, fm, bad, cfg, sensor=s, progress=progress)
+        mean_e, std_e = r.electrons(fm)
         files = {"mean_e": f"{name}_mean_e.npy", "std_e": f"{name}_std_e.npy", "mean_u": f"{name}_mean_u.npy", "std_u": f"{name}_std_u.npy",
                  "samples_u": f"{name}_samples_u.npy", "noisy_e": f"{name}_noisy_e.npy", "bad": f"{name}_bad.npy"}
-        for key, arr in (("mean_e", mean_e), ("std_e", std_e), ("mean_u", r["mean_u"]), ("std_u", r["std_u"]), ("samples_u", r["samples_u"]), ("noisy_e", y)):
+        for key, arr in (("mean_e", mean_e), ("std_e", std_e), ("mean_u", r.mean_u), ("std_u", r.std_u), ("samples_u", r.samples_u), ("noisy_e", y)):
             save_npy(out / files[key], np.asarray(arr, np.float32))
-        save_npy(out / files["bad"], r["bad"])
+        save_npy(out / files["bad"], r.bad)
         if ref is not None:
             files["reference_e"] = f"{name}_reference_e.npy"; save_npy(out / files["reference_e"], np.asarray(ref.frames[i], np.float32))
         if domain == "astronomy":
             hdr = {k: v for k, v in obs.raw.header.items() if k.upper() not in _FITS_SKIP and len(k) <= 8 and isinstance(v, (int, float, str, bool))}
             hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples})
             files["fits"] = f"{name}_restored.fits"
-            write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=std_e[0], dq=r["bad"].astype(np.int16) * 1)
+            write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=std_e[0], dq=r.bad.astype(np.int16) * 1)
         if domain == "microscopy":
             files["tiff"] = f"{name}_restored.tif"
             write_tiff(out / files["tiff"], mean_e[0].astype(np.float32), {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio})
         files["preview"] = f"{name}_preview.png"
-        _preview(out / files["preview"], electrons_to_scaled(y * ratio, s.scale, s.offset), r["mean_u"], r["std_u"],
-                 f"{name}: {cfg.method}, {cfg.samples} samples × {r['evals_per_sample']} evaluations")
+        _preview(out / files["preview"], electrons_to_scaled(y * ratio, s.scale, s.offset), r.mean_u, r.std_u,
+                 f"{name}: {cfg.method}, {cfg.samples} samples × {r.evals_per_sample} evaluations")
         meta = {"settings": settings, "domain": domain, "frame": i, "files": files, "sensor": s.name, "scale": s.scale, "offset": s.offset,
-                "read_noise_e": obs.read_noise_e, "counts": obs.counts, "evals_per_sample": r["evals_per_sample"],
-                "network_evaluations": r["evals_per_sample"] * cfg.samples * r["tiles"], "tiles": r["tiles"], "grid": r["grid"],
-                "seconds": round(r["seconds"], 2), "seconds_per_tile": round(r["seconds"] / r["tiles"], 2), "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
+                "read_noise_e": obs.read_noise_e, "counts": obs.counts, "evals_per_sample": r.evals_per_sample,
+                "network_evaluations": r.evals_per_sample * cfg.samples * r.tiles, "tiles": r.tiles, "grid": r.grid,
+                "seconds": round(r.seconds, 2), "seconds_per_tile": round(r.seconds / r.tiles, 2), "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
                 "units": {"_e": "electrons of the reference (clean) exposure", "_u": "scaled: u = (e + offset)/scale", "noisy_e": "electrons of the observation"}}
         write_json(meta_path, meta)
         results.append(meta)
     return results
 
 # %% ../nbs/14_restore.ipynb #47a629f7
+@dataclass
+class RestoreJob:
+    "What `pgd_restore` works on: a checkpoint, a noisy file, where the results go, and how the exposure ratio is known."
+    checkpoint:str  # run folder of pgd_train, or a .pt file in one
+    input:str  # noisy raw file (camera raw, .fits, .mrc, .tif)
+    out:str  # output folder
+    reference:str|None=None  # clean partner file (the exposure ratio from the exposure times, else estimated)
+    exposure_ratio:float|None=None  # clean exposure / noisy exposure
+    thin:float|None=None  # simulate an exposure at this fraction of the input (binomial thinning)
+
+# %% ../nbs/14_restore.ipynb #5d5a8490
 def main(argv=None):
-    "CLI: pgd_restore --checkpoint C --input FILE [--reference CLEAN] [--exposure_ratio R] [--thin F] [--method M] [--samples K] [--steps N] --out DIR"
-    import sys
-    ap = argparse.ArgumentParser(prog="pgd_restore", description="Restore a noisy low-light raw file by posterior sampling with the exact Poisson-Gaussian likelihood.",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--checkpoint", required=True, help="run folder of pgd_train, or a .pt file in one")
-    ap.add_argument("--input", required=True, help="noisy raw file (.ARW/.RAF/.DNG, .fits, .mrc, .tif)")
-    ap.add_argument("--out", required=True, help="output folder")
-    ap.add_argument("--reference", default=None, help="clean partner file (exposure ratio from exposure times, or estimated)")
-    ap.add_argument("--exposure_ratio", type=float, default=None, help="clean exposure / noisy exposure")
-    ap.add_argument("--thin", type=float, default=None, help="simulate an exposure at this fraction of the input (binomial thinning)")
-    d = RestoreConfig()
-    ap.add_argument("--method", default=d.method, choices=list(METHODS))
-    ap.add_argument("--samples", type=int, default=d.samples, help="posterior samples (mean and std come from them)")
-    ap.add_argument("--steps", type=int, default=d.steps, help="noise levels (daps, dps) or sweeps (gibbs); default: the sampler's own")
-    ap.add_argument("--likelihood", default=d.likelihood, choices=["pg", "gauss", "l2"])
-    ap.add_argument("--lam_threshold", type=float, default=d.lam_threshold, help="pg: Gaussian approximation above this many electrons")
-    ap.add_argument("--batch", type=int, default=d.batch, help="tiles per batch (bounds memory)")
-    ap.add_argument("--tile", type=int, default=d.tile); ap.add_argument("--seed", type=int, default=d.seed)
-    ap.add_argument("--device", default=d.device, help="auto, cpu, cuda or cuda:N")
-    ap.add_argument("--dry_run", action="store_true", help="print the resolved configuration and exit")
-    ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    a = ap.parse_args(argv)
-    try:
-        cfg = RestoreConfig(a.method, a.samples, a.steps, a.likelihood, a.lam_threshold, a.batch, a.tile, seed=a.seed, device=a.device)
-        if a.dry_run:
-            print(json.dumps({"input": a.input, "checkpoint": a.checkpoint, "reference": a.reference, "exposure_ratio": a.exposure_ratio,
-                              "thin": a.thin, "out": a.out, **asdict(cfg)}, indent=1)); return 0
-        metas = restore_frame(a.checkpoint, a.input, a.out, a.reference, a.exposure_ratio, a.thin, cfg, progress=not a.quiet)
-    except PGDError as e:
-        print(f"pgd_restore: error: {e}", file=sys.stderr); return 2
-    for m in metas:
-        print(f"{m['files']['mean_e']}: {m['tiles']} tiles, {m['evals_per_sample']} evaluations per sample, {m['seconds']} s "
-              f"(ratio {m['settings']['exposure_ratio']:g}, {m['settings']['exposure_ratio_source']})")
-    return 0
+    "CLI: pgd_restore --checkpoint C --input FILE --out DIR [--reference CLEAN] [--exposure_ratio R] [--thin F] [--method M] [--samples K] …"
+    ap = option_parser("pgd_restore", "Restore a noisy low-light raw file by posterior sampling with the exact Poisson-Gaussian likelihood.",
+                       RestoreJob, RestoreConfig, choices={"method": METHODS, "likelihood": LIKELIHOODS})
+    def work(a):
+        job, cfg = configs_from_args(a, RestoreJob, RestoreConfig)
+        if a.dry_run: return print(show_config(job, cfg))
+        metas = restore_frame(job.checkpoint, job.input, job.out, job.reference, job.exposure_ratio, job.thin, cfg, progress=not a.quiet)
+        for m in metas:
+            print(f"{m['files']['mean_e']}: {m['tiles']} tiles, {m['evals_per_sample']} evaluations per sample, {m['seconds']} s "
+                  f"(ratio {m['settings']['exposure_ratio']:g}, {m['settings']['exposure_ratio_source']})")
+    return run_cli("pgd_restore", ap, work, argv)

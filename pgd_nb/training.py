@@ -5,7 +5,6 @@
 # %% ../nbs/12_training.ipynb #cf86d73e
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import math
@@ -14,7 +13,7 @@ import re
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +21,19 @@ import torch
 import torch.distributed as dist
 
 from .calibration import DOMAINS
+from .cli import configs_from_args, option_parser, run_cli, show_config
+from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
 from .edm import EDMLoss, EDMPrecond, measure_sigma_data
 from .errors import CheckpointError, ConfigError, PGDError
 from .networks import PRESETS, make_network
 from .transforms import apply_dihedral
 from .preprocess import demo_tiles
-from .utils import atomic_write, cache_lock, resolve_device, write_json
+from .utils import cache_lock, resolve_device, write_json
 
 # %% auto #0
-__all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'latest_checkpoint', 'save_checkpoint',
-           'load_checkpoint', 'validation_loss', 'train', 'demo_checkpoint', 'main']
+__all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'validation_loss', 'train', 'TrainJob',
+           'demo_checkpoint', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -40,38 +41,38 @@ class TrainConfig:
     "Everything that decides a training run; saved as training_options.json."
     data:str  # preprocessed tiles (the --out of pgd_preprocess)
     out:str  # parent folder of run folders
-    domains:tuple=("photography", "microscopy", "astronomy")
-    preset:str="tiny"
+    domains:tuple[str, ...]=("photography", "microscopy", "astronomy")  # domains trained together (one network, domain labels)
+    preset:str="tiny"  # network size (networks.PRESETS)
     kimg:float=10.0  # training length, thousands of images
-    batch:int=16  # global batch size
-    crop:int=64  # random crops of this size from the tiles
-    lr:float=1e-3
-    lr_rampup_kimg:float=1.0
-    ema_halflife_kimg:float=2.0
-    ema_rampup_ratio:float|None=0.05
-    sigma_data:float|None=None  # None: measured on the training tiles
-    P_mean:float=-1.2
-    P_std:float=1.2
-    dropout:float|None=None  # None: the preset's
-    seed:int=0
-    tick_kimg:float=0.2  # stats and progress every tick
-    val_every_ticks:int=1
-    val_tiles:int=64
-    val_sigmas:tuple=(0.01, 0.03, 0.1, 0.3, 1.0)
-    patience:int|None=None  # stop after this many validations without improvement
-    checkpoint_every_ticks:int=5
+    batch:int=16  # global batch size (divided among processes)
+    crop:int=64  # random crops of this size (px) from the tiles
+    lr:float=1e-3  # Adam learning rate
+    lr_rampup_kimg:float=1.0  # linear learning-rate ramp-up, thousands of images
+    ema_halflife_kimg:float=2.0  # EMA half-life, thousands of images
+    ema_rampup_ratio:float|None=0.05  # EMA half-life at most this × images seen (none: no ramp-up)
+    sigma_data:float|None=None  # σ_data of EDM (none: measured on the training tiles)
+    P_mean:float=-1.2  # mean of ln σ in training
+    P_std:float=1.2  # std of ln σ in training
+    dropout:float|None=None  # dropout (none: the preset's)
+    seed:int=0  # seed of everything
+    tick_kimg:float=0.2  # stats and progress every tick, thousands of images
+    val_every_ticks:int=1  # validate every N ticks
+    val_tiles:int=64  # validation tiles used
+    val_sigmas:tuple[float, ...]=(0.01, 0.03, 0.1, 0.3, 1.0)  # fixed σ values of the validation loss
+    patience:int|None=None  # stop after this many validations without improvement (none: never)
+    checkpoint_every_ticks:int=5  # checkpoint interval in ticks
     keep_checkpoints:int=3  # newest checkpoints kept (best.pt is kept apart)
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
-    compile:bool=False
-    bf16:bool|None=None  # None: on CUDA only
-    desc:str=""
+    compile:bool=False  # use torch.compile
+    bf16:bool|None=None  # bf16 autocast (none: on CUDA only)
+    desc:str=""  # run folder suffix (empty: domains-preset-batch)
 
     def __post_init__(self):
         self.domains = tuple(self.domains.split(",") if isinstance(self.domains, str) else self.domains)
         bad = [d for d in self.domains if d not in DOMAINS]
         if bad: raise ConfigError(f"unknown domain(s) {bad}", "TrainConfig.domains", f"use a comma-separated subset of {','.join(DOMAINS)}")
         if self.preset not in PRESETS: raise ConfigError(f"unknown preset {self.preset!r}", "TrainConfig.preset", f"use one of {', '.join(PRESETS)}")
-        if self.batch < 1 or self.kimg <= 0: raise ConfigError("batch and kimg must be positive", "--batch/--kimg")
+        if self.batch < 1 or self.kimg <= 0: raise ConfigError("batch and kimg must be positive", "TrainConfig.batch/kimg")
         self.val_sigmas = tuple(self.val_sigmas)
 
 # %% ../nbs/12_training.ipynb #05f4a465
@@ -126,18 +127,6 @@ def new_run_dir(out, desc:str) -> Path:
         try: d.mkdir(); return d
         except FileExistsError: n += 1
 
-def latest_checkpoint(run_dir:Path) -> Path|None:
-    cps = sorted(Path(run_dir).glob("checkpoint-*.pt"))
-    return cps[-1] if cps else None
-
-def save_checkpoint(path:Path, state:dict):
-    "torch.save to a temporary file in the same folder, then rename: a kill never leaves a broken checkpoint."
-    atomic_write(path, lambda p: torch.save(state, p))
-
-def load_checkpoint(path:Path) -> dict:
-    "A checkpoint's state dict (weights_only: nothing in it can run code)."
-    try: return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise CheckpointError(f"cannot load it ({type(e).__name__}: {e})", path, "use an earlier checkpoint of the run") from e
 
 # %% ../nbs/12_training.ipynb #17dae506
 @torch.no_grad()
@@ -293,55 +282,11 @@ def train(cfg:TrainConfig, resume:str|None=None, progress:bool=True, max_steps:i
     return run_dir
 
 # %% ../nbs/12_training.ipynb #29f1c128
-_HELP = {"domains": "comma-separated domains trained together (one network, domain labels)", "preset": "network size: " + ", ".join(PRESETS),
-         "kimg": "training length in thousands of images", "batch": "global batch size (divided among processes)", "crop": "training crop size (px)",
-         "lr": "Adam learning rate", "lr_rampup_kimg": "linear learning-rate ramp-up", "ema_halflife_kimg": "EMA half-life (thousands of images)",
-         "ema_rampup_ratio": "EMA half-life ≤ this × images seen ('none' to disable)", "sigma_data": "σ_data of EDM ('none': measured on the data)",
-         "P_mean": "mean of ln σ in training", "P_std": "std of ln σ in training", "dropout": "override the preset's dropout", "seed": "seed of everything",
-         "tick_kimg": "stats and validation interval", "val_every_ticks": "validate every N ticks", "val_tiles": "validation tiles used",
-         "val_sigmas": "fixed σ values of the validation loss", "patience": "early stopping after N validations without improvement ('none': never)",
-         "checkpoint_every_ticks": "checkpoint interval in ticks", "device": "auto, cpu, cuda or cuda:N", "compile": "use torch.compile",
-         "bf16": "bf16 autocast ('none': on CUDA only)", "desc": "run folder suffix (default: domains-preset-batch)"}
+@dataclass
+class TrainJob:
+    "What `pgd_train` does besides the configuration: start a new run or resume one."
+    resume:str|None=None  # 'auto' (the newest run in --out), a run folder or a checkpoint; none: a new run
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="pgd_train", description="Train pgd_nb's EDM prior on preprocessed tiles (one or several domains).",
-                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    defaults = TrainConfig(data="", out="")
-    ap.add_argument("--data", required=True, help="preprocessed tiles (the --out of pgd_preprocess)")
-    ap.add_argument("--out", required=True, help="parent folder of run folders")
-    for f in fields(TrainConfig):
-        if f.name in ("data", "out"): continue
-        v = getattr(defaults, f.name)
-        h = _HELP.get(f.name, f.name)
-        if f.name in _KINDS: ap.add_argument(f"--{f.name}", default=v, metavar=_KINDS[f.name].upper(), help=h)
-        elif isinstance(v, tuple): ap.add_argument(f"--{f.name}", default=",".join(map(str, v)), help=h)
-        else: ap.add_argument(f"--{f.name}", type=(type(v) if v is not None else str), default=v, help=h)
-    ap.add_argument("--resume", default=None, help="'auto' (latest run in --out), a run folder or a checkpoint")
-    ap.add_argument("--dry_run", action="store_true", help="print the resolved configuration and exit")
-    ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    return ap
-
-def _value(text, kind:str, name:str):
-    "Parse one option: 'none' (where allowed), a bool (true/false/yes/no/1/0), an int or a float."
-    t = str(text).strip().lower()
-    if t == "none": return None
-    if kind == "bool":
-        if t in ("1", "true", "yes", "on"): return True
-        if t in ("0", "false", "no", "off"): return False
-        raise ConfigError(f"--{name} must be true or false, got {text!r}", f"--{name}")
-    try: return int(t) if kind == "int" else float(t)
-    except ValueError: raise ConfigError(f"--{name} must be a number, got {text!r}", f"--{name}") from None
-
-_KINDS = {"sigma_data": "float", "dropout": "float", "patience": "int", "bf16": "bool", "compile": "bool", "ema_rampup_ratio": "float"}
-
-def _config_from_args(a) -> TrainConfig:
-    kw = {}
-    for f in fields(TrainConfig):
-        v = getattr(a, f.name)
-        if f.name == "val_sigmas": v = tuple(float(x) for x in str(v).split(","))
-        elif f.name in _KINDS and v is not None: v = _value(v, _KINDS[f.name], f.name)
-        kw[f.name] = v
-    return TrainConfig(**kw)
 
 # %% ../nbs/12_training.ipynb #d62da8ed
 def demo_checkpoint(domain:str, cache:Path, preset:str="tiny", kimg:float=0.2, batch:int=8, seed:int=0, device:str="auto") -> str:
@@ -362,11 +307,11 @@ def demo_checkpoint(domain:str, cache:Path, preset:str="tiny", kimg:float=0.2, b
 # %% ../nbs/12_training.ipynb #5334fcdc
 def main(argv=None):
     "CLI: pgd_train --data TILES --out RUNS [--domains photography,astronomy] [--preset tiny] [--kimg K] [--batch B] …"
-    a = _parser().parse_args(argv)
-    try:
-        cfg = _config_from_args(a)
-        if a.dry_run:
-            print(json.dumps({**asdict(cfg), "resume": a.resume}, indent=1)); return 0
+    ap = option_parser("pgd_train", "Train pgd_nb's EDM prior on preprocessed tiles (one or several domains).", TrainConfig, TrainJob,
+                       choices={"domains": tuple(DOMAINS), "preset": tuple(PRESETS)})
+    def work(a):
+        cfg, job = configs_from_args(a, TrainConfig, TrainJob)
+        if a.dry_run: return print(show_config(cfg, job))
         world = int(os.environ.get("WORLD_SIZE", "1"))
         if world > 1 and not dist.is_initialized():
             gpu = torch.cuda.is_available() and cfg.device != "cpu"
@@ -374,10 +319,9 @@ def main(argv=None):
             dist.init_process_group("nccl" if gpu else "gloo")
         given = {tok.split("=")[0][2:] for tok in (argv if argv is not None else sys.argv[1:]) if tok.startswith("--")}
         overrides = {k: getattr(cfg, k) for k in ("kimg", "patience") if k in given}  # a resumed run keeps its saved options otherwise
-        run = train(cfg, resume=a.resume, progress=not a.quiet, overrides=overrides)
-        if _rank_world()[0] == 0: print(f"run folder: {run}")
-    except PGDError as e:
-        print(f"pgd_train: error: {e}", file=sys.stderr); return 2
-    finally:
-        if dist.is_initialized(): dist.destroy_process_group()
-    return 0
+        try:
+            run = train(cfg, resume=job.resume, progress=not a.quiet, overrides=overrides)
+            if _rank_world()[0] == 0: print(f"run folder: {run}")
+        finally:
+            if dist.is_initialized(): dist.destroy_process_group()
+    return run_cli("pgd_train", ap, work, argv)

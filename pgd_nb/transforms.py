@@ -15,8 +15,8 @@ from .calibration import cfa_counts
 from .errors import ConfigError
 
 # %% auto #0
-__all__ = ['cfa_block', 'cfa_layout', 'PlaneInfo', 'cfa_to_planes', 'planes_to_cfa', 'PadInfo', 'pad_to', 'crop_to',
-           'centre_crop', 'apply_dihedral', 'invert_dihedral']
+__all__ = ['cfa_block', 'cfa_layout', 'PlaneInfo', 'cfa_to_planes', 'planes_to_cfa', 'frames_to_planes', 'PadInfo', 'pad_to',
+           'crop_to', 'centre_crop', 'apply_dihedral', 'invert_dihedral']
 
 # %% ../nbs/04_transforms.ipynb #02a6c8c3
 def cfa_block(pattern) -> tuple[int, int]:
@@ -92,6 +92,18 @@ def planes_to_cfa(planes:np.ndarray,  # (3, h, w) planes from `cfa_to_planes`
     colours = _colour_map(info.pattern, info.mosaic_shape)
     out = np.choose(colours, up)
     return out.astype(np.float32)
+
+# %% ../nbs/04_transforms.ipynb #f1fd7bee
+def frames_to_planes(e:np.ndarray,  # electrons: an (H, W) mosaic or gray frame, or an (N, H, W) gray stack
+                     bad:np.ndarray,  # True where flagged, the shape of `e`
+                     cfa=None,  # CFA pattern of a mosaic; None for gray data
+                    ) -> list[tuple[np.ndarray, np.ndarray, PlaneInfo|None]]:
+    "One (planes (C, h, w) float32, bad (h, w) bool, PlaneInfo or None) per frame of the file."
+    if cfa is not None:
+        planes, info = cfa_to_planes(e, cfa)
+        return [(planes, cfa_to_planes(np.asarray(bad, np.float32), cfa)[0].max(0) > 0, info)]
+    stack, bads = (e[None], bad[None]) if e.ndim == 2 else (e, bad)
+    return [(img[None].astype(np.float32), np.asarray(b, bool), None) for img, b in zip(stack, bads)]
 
 # %% ../nbs/04_transforms.ipynb #f7986f6f
 @dataclass(frozen=True)
