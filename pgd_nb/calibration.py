@@ -56,13 +56,18 @@ class Sensor:
         for k in ("gain_e_per_adu", "read_noise_e", "white_level", "scale"): check_positive(getattr(self, k), k, src)
         black = np.asarray(self.black_level, dtype=float)
         if black.ndim not in (0, 2) or (black.ndim == 2 and self.cfa is not None and black.shape != np.shape(self.cfa)):
-            raise CalibrationError(f"black_level must be a number or one value per CFA position, got shape {black.shape}", src,
-                                   "give a scalar or a table shaped like the CFA pattern")
+            raise CalibrationError(
+                f"black_level must be a number or one value per CFA position, got shape {black.shape}",
+                src,
+                "give a scalar or a table shaped like the CFA pattern",
+            )
         if np.any(black >= self.white_level):
             raise CalibrationError(f"black_level {self.black_level} is not below white_level {self.white_level}", src)
         isos = [row[0] for row in self.iso_table]
         if isos != sorted(isos) or any(len(r) != 3 or min(r) <= 0 for r in self.iso_table):
-            raise CalibrationError("iso_table rows must be (iso, gain_e_per_adu, read_noise_e) > 0 with ISO ascending", src)
+            raise CalibrationError(
+                "iso_table rows must be (iso, gain_e_per_adu, read_noise_e) > 0 with ISO ascending", src
+            )
 
     @property
     def channels(self) -> int: return 1 if self.cfa is None else 3
@@ -109,7 +114,9 @@ SENSORS = {s.name: s for s in [
 def get_sensor(name:str) -> Sensor:
     "The registered `Sensor` called `name`."
     if name not in SENSORS:
-        raise ConfigError(f"unknown sensor {name!r}", "sensor", f"use one of {', '.join(SENSORS)} or register a Sensor in SENSORS")
+        raise ConfigError(
+            f"unknown sensor {name!r}", "sensor", f"use one of {', '.join(SENSORS)} or register a Sensor in SENSORS"
+        )
     return SENSORS[name]
 
 # %% ../nbs/01_calibration.ipynb #25b3690b
@@ -149,7 +156,9 @@ def black_level_map(black_level, like):
         reps = (-(-h // b.shape[0]), -(-w // b.shape[1]))
         b = np.tile(b, reps)[:h, :w]
     elif b.ndim != 0:
-        raise CalibrationError(f"black_level must be a number or a 2-D per-CFA-position table, got shape {b.shape}", "black_level")
+        raise CalibrationError(
+            f"black_level must be a number or a 2-D per-CFA-position table, got shape {b.shape}", "black_level"
+        )
     if isinstance(like, torch.Tensor): return torch.as_tensor(b, dtype=like.dtype, device=like.device)
     return b.astype(like.dtype)
 
@@ -204,7 +213,12 @@ class PhotonTransfer:
 def _frames(frames, what:str) -> list:
     out = [np.asarray(f) for f in frames]
     if not out: raise CalibrationError(f"no {what} given", what)
-    if len({f.shape for f in out}) != 1: raise CalibrationError(f"{what} have different shapes {sorted({f.shape for f in out})}", what, "use frames from one sensor readout mode")
+    if len({f.shape for f in out}) != 1:
+        raise CalibrationError(
+            f"{what} have different shapes {sorted({f.shape for f in out})}",
+            what,
+            "use frames from one sensor readout mode",
+        )
     return out
 
 def _half_diff_var(a, b) -> float:
@@ -220,17 +234,28 @@ def estimate_gain_read_noise(flat_pairs:Sequence,  # (a, b) flat fields in ADU, 
                              white_level:float|None=None,  # ADU; pairs reaching it are left out
                              quantized:bool|None=None,  # frames are rounded ADU (None: detect from the values)
                             ) -> PhotonTransfer:
-    "Gain (e⁻/ADU) and read noise (e⁻) with uncertainties from flat-field pairs and dark frames (photon transfer curve)."
+    """Gain (e⁻/ADU) and read noise (e⁻) with uncertainties from flat-field pairs and dark frames (photon transfer
+    curve)."""
     darks = _frames(dark_frames, "dark_frames")
-    if len(darks) < 2: raise CalibrationError("need at least 2 dark frames to measure read noise", "dark_frames", "take another dark frame")
+    if len(darks) < 2:
+        raise CalibrationError(
+            "need at least 2 dark frames to measure read noise", "dark_frames", "take another dark frame"
+        )
     pairs = [_frames(p, "flat pair") for p in flat_pairs]
-    if any(len(p) != 2 for p in pairs): raise CalibrationError("each flat-field entry must be a pair (a, b) at one light level", "flat_pairs")
+    if any(len(p) != 2 for p in pairs):
+        raise CalibrationError("each flat-field entry must be a pair (a, b) at one light level", "flat_pairs")
     if any(p[0].shape != darks[0].shape for p in pairs):
-        raise CalibrationError("flat fields and darks differ in shape", "flat_pairs", "use frames of one sensor readout mode and crop")
+        raise CalibrationError(
+            "flat fields and darks differ in shape", "flat_pairs", "use frames of one sensor readout mode and crop"
+        )
     n_all = len(pairs)
     if white_level is not None: pairs = [p for p in pairs if max(p[0].max(), p[1].max()) < white_level]
     if len(pairs) < 2:
-        raise CalibrationError(f"need at least 2 unsaturated flat-field pairs, got {len(pairs)} of {n_all}", "flat_pairs", "take pairs at several exposure levels below saturation")
+        raise CalibrationError(
+            f"need at least 2 unsaturated flat-field pairs, got {len(pairs)} of {n_all}",
+            "flat_pairs",
+            "take pairs at several exposure levels below saturation",
+        )
     if quantized is None: quantized = _is_quantized(darks + [x for p in pairs for x in p])
     stack = np.stack([d.astype(np.float64) for d in darks])
     bias = float(stack.mean())
@@ -243,13 +268,21 @@ def estimate_gain_read_noise(flat_pairs:Sequence,  # (a, b) flat fields in ADU, 
     for _ in range(3):  # weights from the fitted line, not the noisy V
         w = (n - 1) / (2 * np.maximum(S * slope + v_read, 1e-12) ** 2)
         slope = float(np.sum(w * S * (V - v_read)) / np.sum(w * S ** 2))
-    if not slope > 0: raise CalibrationError(f"shot-noise variance does not grow with signal (slope {slope:.3g})", "flat_pairs", "check that the flats are not saturated and differ in level")
+    if not slope > 0:
+        raise CalibrationError(
+            f"shot-noise variance does not grow with signal (slope {slope:.3g})",
+            "flat_pairs",
+            "check that the flats are not saturated and differ in level",
+        )
     var_slope_flats = 1 / np.sum(w * S ** 2)
     dslope_dv = -np.sum(w * S) / np.sum(w * S ** 2)
     gain = 1 / slope
     gain_err = math.sqrt(var_slope_flats + dslope_dv ** 2 * var_v_read) / slope ** 2
     v_r = v_read - (1 / 12 if quantized else 0.0)
-    if not v_r > 0: raise CalibrationError(f"dark-frame variance {v_read:.3g} ADU² is at or below the quantization floor", "dark_frames")
+    if not v_r > 0:
+        raise CalibrationError(
+            f"dark-frame variance {v_read:.3g} ADU² is at or below the quantization floor", "dark_frames"
+        )
     read = math.sqrt(v_r) / slope
     dread_dslope = -math.sqrt(v_r) / slope ** 2
     dread_dv = 1 / (2 * math.sqrt(v_r) * slope) + dread_dslope * dslope_dv  # direct, and through the slope

@@ -37,33 +37,49 @@ def display_image(u,  # scaled image, (C, H, W) with C = 1 or 3
 # %% ../nbs/04b_display.ipynb #c99bb206
 def _panels(r:dict, zoom:int, zoomed) -> list[tuple]:
     "(title, kind, array, options) of one frame: its images and maps, then the central crops of `zoomed` images."
-    items = [(t, "image", a, None) for t, a in r["images"].items()] + [(t, "map", m, o) for t, (m, *o) in r.get("maps", {}).items()]
+    items = [(t, "image", a, None) for t, a in r["images"].items()] + [
+        (t, "map", m, o) for t, (m, *o) in r.get("maps", {}).items()
+    ]
     if zoom: items += [(f"{t}, centre {zoom} px", k, centre_crop(a, zoom), o) for t, k, a, o in items
                        if k == "image" and (zoomed is None or t in zoomed)]
     return items
 
-def plot_panels(rows:list[dict],  # per frame: {"name", "images": {title: (C, H, W)}, "maps": {title: (map, cmap, vmin, vmax)}}
-                reference:str="reference",  # the image of each frame that sets its stretch
-                zoom:int=0,  # also show the central zoom × zoom pixels of the images (0: not)
-                zoomed:tuple|None=None,  # titles of the images to zoom (None: all)
-                path=None,  # PNG to write (atomically)
-                per_line:int=4,  # panels per line: a frame with more wraps onto further lines
-                panel:float=4.0):  # inches per panel
+def plot_panels(
+    rows: list[dict],  # per frame: {"name", "images": {title: (C, H, W)}, "maps": {title: (map, cmap, vmin, vmax)}}
+    reference: str = "reference",  # the image of each frame that sets its stretch
+    zoom: int = 0,  # also show the central zoom × zoom pixels of the images (0: not)
+    zoomed: tuple | None = None,  # titles of the images to zoom (None: all)
+    path=None,  # PNG to write (atomically)
+    per_line: int = 4,  # panels per line: a frame with more wraps onto further lines
+    panel: float = 4.0,
+):  # inches per panel
     "A figure of image panels (one stretch per frame) and maps, wrapped at `per_line`, optionally with zoomed crops."
     import matplotlib.pyplot as plt
+
     frames = [(r, _panels(r, zoom, zoomed)) for r in rows]
-    lines = [(r, items[i:i + per_line], i == 0) for r, items in frames for i in range(0, len(items), per_line)]
-    fig, axes = plt.subplots(len(lines), per_line, figsize=(panel * per_line, (panel + 0.5) * len(lines)), squeeze=False)
+    lines = [(r, items[i : i + per_line], i == 0) for r, items in frames for i in range(0, len(items), per_line)]
+    fig, axes = plt.subplots(
+        len(lines), per_line, figsize=(panel * per_line, (panel + 0.5) * len(lines)), squeeze=False
+    )
     for ax_row, (r, items, first) in zip(axes, lines):
         st = display_stretch(r["images"][reference])
         for a, (title, kind, arr, opts) in zip(ax_row, items):
-            if kind == "image": a.imshow(display_image(arr, st), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-            else: fig.colorbar(a.imshow(arr, cmap=opts[0], vmin=opts[1], vmax=opts[2], interpolation="nearest"), ax=a, fraction=0.046)
+            if kind == "image":
+                a.imshow(display_image(arr, st), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            else:
+                fig.colorbar(
+                    a.imshow(arr, cmap=opts[0], vmin=opts[1], vmax=opts[2], interpolation="nearest"),
+                    ax=a,
+                    fraction=0.046,
+                )
             a.set_title(title, fontsize=11)
-        for a in ax_row: a.axis("off")
-        if first: ax_row[0].text(0, 1.09, r["name"], transform=ax_row[0].transAxes, fontsize=12, weight="bold", va="bottom")
+        for a in ax_row:
+            a.axis("off")
+        if first:
+            ax_row[0].text(0, 1.09, r["name"], transform=ax_row[0].transAxes, fontsize=12, weight="bold", va="bottom")
     fig.tight_layout()
-    if path is not None: atomic_write(path, lambda p: fig.savefig(p, dpi=80, format="png"))
+    if path is not None:
+        atomic_write(path, lambda p: fig.savefig(p, dpi=80, format="png"))
     return fig
 
 # %% ../nbs/04b_display.ipynb #7c9f6ad7

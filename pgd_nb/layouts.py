@@ -48,7 +48,8 @@ class Layout:
 
 # %% ../nbs/06_layouts.ipynb #dfe3bf7e
 def split_scenes(scenes, seed:int=0, fractions=(0.7, 0.15, 0.15)) -> dict:
-    "Map each scene to 'train'/'val'/'test': a seeded shuffle cut 70/15/15, at least one val and test scene when there are 3+."
+    """Map each scene to 'train'/'val'/'test': a seeded shuffle cut 70/15/15, at least one val and test scene when there
+    are 3+."""
     scenes = sorted(set(scenes))
     if abs(sum(fractions) - 1) > 1e-9: raise ConfigError(f"split fractions must sum to 1, got {fractions}", "fractions")
     order = [scenes[i] for i in np.random.default_rng(seed).permutation(len(scenes))]
@@ -63,7 +64,11 @@ _SID_NAME = re.compile(r"^(?P<scene>\d{5})_(?P<shot>\d{2})_(?P<t>\d+(?:\.\d+)?)s
 SID_MAX_RATIO = 300.0
 
 def _raw_files(folder:Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in RAW_EXTENSIONS) if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in RAW_EXTENSIONS)
+        if folder.is_dir()
+        else []
+    )
 
 def _sid_lists(root:Path, camera:str) -> dict:
     "scene → split from SID's official list files, when present."
@@ -79,7 +84,8 @@ def _sid_lists(root:Path, camera:str) -> dict:
 
 # %% ../nbs/06_layouts.ipynb #fbfc9eed
 def sid_layout(root, camera:str|None=None, seed:int=0) -> Layout:
-    "SID pairs: every `<camera>/short/*` with the long exposure of its scene in `<camera>/long/` (all cameras present by default)."
+    """SID pairs: every `<camera>/short/*` with the long exposure of its scene in `<camera>/long/` (all cameras present
+    by default)."""
     root = Path(root)
     cameras = [camera] if camera else [c for c in ("Sony", "Fuji") if (root / c / "short").is_dir()]
     def parse(p):
@@ -90,7 +96,11 @@ def sid_layout(root, camera:str|None=None, seed:int=0) -> Layout:
     for cam in cameras:
         short, long = _raw_files(root / cam / "short"), _raw_files(root / cam / "long")
         if not short or not long:
-            raise LayoutError(f"no raw files in {cam}/short and {cam}/long", root, f"point data_root at the folder that holds {cam}/short and {cam}/long")
+            raise LayoutError(
+                f"no raw files in {cam}/short and {cam}/long",
+                root,
+                f"point data_root at the folder that holds {cam}/short and {cam}/long",
+            )
         longs = {}
         for p in long: longs.setdefault(parse(p)[0], p)  # first long exposure of each scene
         cam_pairs = []
@@ -98,15 +108,24 @@ def sid_layout(root, camera:str|None=None, seed:int=0) -> Layout:
             scene, t = parse(p)
             if scene in longs:
                 ratio = min(parse(longs[scene])[1] / t, SID_MAX_RATIO)
-                cam_pairs.append(Pair("photography", f"{cam}/{scene}", longs[scene], p, "exposure", exposure_ratio=ratio))
+                cam_pairs.append(
+                    Pair("photography", f"{cam}/{scene}", longs[scene], p, "exposure", exposure_ratio=ratio)
+                )
         official = {f"{cam}/{k}": v for k, v in _sid_lists(root, cam).items()}
         if official:  # SID's lists decide; scenes they do not name are left out, and said so
             unlisted = sorted({p.scene for p in cam_pairs} - set(official))
-            if unlisted: warnings.warn(f"{root}: {len(unlisted)} {cam} scene(s) are in no {cam}_*_list.txt and are left out: {', '.join(unlisted[:5])}")
+            if unlisted:
+                warnings.warn(
+                    f"{root}: {len(unlisted)} {cam} scene(s) are in no {cam}_*_list.txt "
+                    f"and are left out: {', '.join(unlisted[:5])}"
+                )
             splits.update(official)
         else: splits.update(split_scenes([p.scene for p in cam_pairs], seed))
         pairs += cam_pairs
-    if not pairs: raise LayoutError("no short exposure has a long exposure of the same scene", root, "check Sony/short and Sony/long")
+    if not pairs:
+        raise LayoutError(
+            "no short exposure has a long exposure of the same scene", root, "check Sony/short and Sony/long"
+        )
     pairs = [replace(p, split=splits[p.scene]) for p in pairs if p.scene in splits]
     return Layout("sid", "photography", root, pairs)
 
@@ -124,8 +143,24 @@ def biosr_layout(root, seed:int=0) -> Layout:
         if not gt: continue
         for f in sorted(files):
             m = _BIOSR_LEVEL.match(f.stem)
-            if m: pairs.append(Pair("microscopy", f"{cell.parent.name}/{cell.name}", gt[0], f, "noise_level", exposure_ratio=None, level=int(m[1])))
-    if not pairs: raise LayoutError("no <structure>/Cell_*/RawSIMData_gt with RawSIMData_level_XX files", root, "point data_root at the BioSR folder")
+            if m:
+                pairs.append(
+                    Pair(
+                        "microscopy",
+                        f"{cell.parent.name}/{cell.name}",
+                        gt[0],
+                        f,
+                        "noise_level",
+                        exposure_ratio=None,
+                        level=int(m[1]),
+                    )
+                )
+    if not pairs:
+        raise LayoutError(
+            "no <structure>/Cell_*/RawSIMData_gt with RawSIMData_level_XX files",
+            root,
+            "point data_root at the BioSR folder",
+        )
     splits = split_scenes([p.scene for p in pairs], seed)
     return Layout("biosr", "microscopy", root, [replace(p, split=splits[p.scene]) for p in pairs])
 
@@ -133,7 +168,8 @@ def biosr_layout(root, seed:int=0) -> Layout:
 def hla_layout(root, seed:int=0, fractions=(0.02, 0.05, 0.2), pairing:str="thinning") -> Layout:
     "HLA ACS/WFC fields: thinned copies of each direct image (default), or the non-denoising grism pairing."
     root = Path(root)
-    if pairing not in ("thinning", "grism"): raise ConfigError(f"pairing must be 'thinning' or 'grism', got {pairing!r}", "pairing")
+    if pairing not in ("thinning", "grism"):
+        raise ConfigError(f"pairing must be 'thinning' or 'grism', got {pairing!r}", "pairing")
     pairs = []
     for det in sorted(root.glob("*/*_detection_sci.fits")):
         field = det.parent.name
@@ -144,7 +180,12 @@ def hla_layout(root, seed:int=0, fractions=(0.02, 0.05, 0.2), pairing:str="thinn
         else:
             for g in sorted(det.parent.glob("*_g800l_sci.fits")):
                 pairs.append(Pair("astronomy", field, det, g, "grism"))
-    if not pairs: raise LayoutError("no <field>/*_detection_sci.fits files" + (" with grism images" if pairing == "grism" else ""), root, "point data_root at the folder of HLA fields")
+    if not pairs:
+        raise LayoutError(
+            "no <field>/*_detection_sci.fits files" + (" with grism images" if pairing == "grism" else ""),
+            root,
+            "point data_root at the folder of HLA fields",
+        )
     splits = split_scenes([p.scene for p in pairs], seed)
     return Layout("hla", "astronomy", root, [replace(p, split=splits[p.scene]) for p in pairs])
 
@@ -161,14 +202,16 @@ def thinned_observation(clean_e:np.ndarray, fraction:float, read_noise_e:float, 
     return binomial_thin(clean_e, fraction, rng) + rng.normal(0.0, read_noise_e, np.shape(clean_e)).astype(np.float32)
 
 # %% ../nbs/06_layouts.ipynb #550de7f0
-def observation_noise_e(read_noise_e:float,  # the sensor's read noise σ_r, electrons
-                        quantization_e2:float=0.0,  # the ADC's quantization variance in e⁻² (g²/12 for ADU input, 0 for electrons)
-                        fraction:float|None=None,  # thinning fraction f of a frame simulated from this one (None: the frame as read)
-                       ) -> float:
+def observation_noise_e(
+    read_noise_e: float,  # the sensor's read noise σ_r, electrons
+    quantization_e2: float = 0.0,  # the ADC's quantization variance in e⁻² (g²/12 for ADU input, 0 for electrons)
+    fraction: float | None = None,  # thinning fraction f of a frame simulated from this one (None: the frame as read)
+) -> float:
     "Gaussian σ (e⁻) of an observation: √(σ_r² + q) as read, √(σ_r² + f²(σ_r² + q + 1/12)) thinned to f."
-    r2 = read_noise_e ** 2
-    if fraction is None: return math.sqrt(r2 + quantization_e2)
-    return math.sqrt(r2 + fraction ** 2 * (r2 + quantization_e2 + 1 / 12))
+    r2 = read_noise_e**2
+    if fraction is None:
+        return math.sqrt(r2 + quantization_e2)
+    return math.sqrt(r2 + fraction**2 * (r2 + quantization_e2 + 1 / 12))
 
 # %% ../nbs/06_layouts.ipynb #c3dccca1
 def generic_layout(root, domain:str, seed:int=0, exposure_ratio:float=1.0) -> Layout:
@@ -176,11 +219,27 @@ def generic_layout(root, domain:str, seed:int=0, exposure_ratio:float=1.0) -> La
     root = Path(root)
     clean = {p.stem: p for p in sorted((root / "clean").glob("*")) if p.is_file()}
     noisy = {p.stem: p for p in sorted((root / "noisy").glob("*")) if p.is_file()}
-    if not clean or not noisy: raise LayoutError("expected files in clean/ and noisy/", root, "put clean and noisy files with matching names there")
+    if not clean or not noisy:
+        raise LayoutError(
+            "expected files in clean/ and noisy/", root, "put clean and noisy files with matching names there"
+        )
     unmatched = sorted(set(clean) ^ set(noisy))
-    if unmatched: raise LayoutError(f"{len(unmatched)} file(s) without a partner: {', '.join(unmatched[:5])}", root, "give every clean file a noisy file with the same stem")
+    if unmatched:
+        raise LayoutError(
+            f"{len(unmatched)} file(s) without a partner: {', '.join(unmatched[:5])}",
+            root,
+            "give every clean file a noisy file with the same stem",
+        )
     splits = split_scenes(clean, seed)
-    return Layout("generic", domain, root, [Pair(domain, s, clean[s], noisy[s], "generic", exposure_ratio=exposure_ratio, split=splits[s]) for s in sorted(clean)])
+    return Layout(
+        "generic",
+        domain,
+        root,
+        [
+            Pair(domain, s, clean[s], noisy[s], "generic", exposure_ratio=exposure_ratio, split=splits[s])
+            for s in sorted(clean)
+        ],
+    )
 
 def find_layout(root, domain:str, seed:int=0, **options) -> Layout:
     "Recognize the layout under `root` for `domain` and return its pairs."
@@ -192,7 +251,12 @@ def find_layout(root, domain:str, seed:int=0, **options) -> Layout:
         if cams: return sid_layout(root, options.get("camera"), seed)
     if domain == "microscopy" and any(root.glob("*/Cell_*")): return biosr_layout(root, seed)
     if domain == "astronomy" and any(root.glob("*/*_detection_sci.fits")): return hla_layout(root, seed, **options)
-    raise LayoutError(f"no {domain} layout recognized", root,
-                      {"photography": "expect Sony/short + Sony/long (SID) or clean/ + noisy/",
-                       "microscopy": "expect <structure>/Cell_*/RawSIMData_gt.* (BioSR) or clean/ + noisy/",
-                       "astronomy": "expect <field>/*_detection_sci.fits (HLA) or clean/ + noisy/"}.get(domain, "check the domain"))
+    raise LayoutError(
+        f"no {domain} layout recognized",
+        root,
+        {
+            "photography": "expect Sony/short + Sony/long (SID) or clean/ + noisy/",
+            "microscopy": "expect <structure>/Cell_*/RawSIMData_gt.* (BioSR) or clean/ + noisy/",
+            "astronomy": "expect <field>/*_detection_sci.fits (HLA) or clean/ + noisy/",
+        }.get(domain, "check the domain"),
+    )

@@ -87,14 +87,14 @@ def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
     root, runs = demo
     pair = _test_pair(root, "astronomy")
     r = _run("--checkpoint", runs["microscopy"], "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
-    assert r.returncode == 2 and "does not know astronomy" in r.stderr and "Fix:" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 1 and "does not know astronomy" in r.stderr and "Fix:" in r.stderr and "Traceback" not in r.stderr  # a checkpoint that does not fit: failed work
     r = _run("--checkpoint", runs["astronomy"], "--input", pair.clean, "--out", tmp_path, *FAST)
-    assert r.returncode == 2 and "exposure ratio" in r.stderr and "--exposure_ratio" in r.stderr
+    assert r.returncode == 2 and "exposure ratio" in r.stderr and "give exposure_ratio" in r.stderr  # options that do not fit: usage
     r = _run("--checkpoint", tmp_path / "nowhere", "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
-    assert r.returncode == 2 and "does not exist" in r.stderr
+    assert r.returncode == 1 and "does not exist" in r.stderr
     bad = tmp_path / "empty.fits"; bad.write_bytes(b"")
     r = _run("--checkpoint", runs["astronomy"], "--input", bad, "--thin", "0.05", "--out", tmp_path, *FAST)
-    assert r.returncode == 2 and "empty.fits" in r.stderr
+    assert r.returncode == 1 and "empty.fits" in r.stderr
     assert not list(tmp_path.glob("*_mean_e.npy"))  # nothing half-written
 
 

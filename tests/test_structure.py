@@ -5,6 +5,8 @@ so a run notebook that imports `pgd_nb.evaluate._centre` fails here as well as a
 """
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +74,32 @@ def test_no_helper_defined_in_two_modules():
             seen.setdefault(name, []).append(p.stem)
     twice = {k: v for k, v in seen.items() if len(v) > 1}
     assert not twice, f"helpers defined in more than one module: {twice}"
+
+
+def _ruff(*args: str) -> list[dict]:
+    exe = Path(sys.executable).parent / "ruff"
+    cmd = [str(exe)] if exe.is_file() else [sys.executable, "-m", "ruff"]
+    r = subprocess.run([*cmd, "check", *args, "--output-format", "json", "--exit-zero"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def nbdev_all_lines(path: Path) -> set[int]:
+    "Line numbers of the `__all__ = [...]` nbdev writes into a module (wrapped at its own width, not ours)."
+    tree = ast.parse(path.read_text())
+    return {n for node in tree.body if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets)
+            for n in range(node.lineno, node.end_lineno + 1)}
+
+
+def test_ruff_sees_long_lines_and_chains(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("x = 1; y = 2\nz = '" + "a" * 130 + "'\n")
+    codes = sorted(v["code"] for v in _ruff("--config", str(ROOT / "pyproject.toml"), str(bad)))
+    assert codes == ["E501", "E702"], codes
+
+
+def test_library_lines_fit_120_without_semicolon_chains():
+    "ruff over pgd_nb/ with the project's settings (pyproject.toml): lines ≤ 120, no `;` chains, pyflakes clean."
+    found = [v for v in _ruff("pgd_nb")
+             if not (v["code"] == "E501" and v["location"]["row"] in nbdev_all_lines(Path(v["filename"])))]
+    assert not found, "\n".join(f"{Path(v['filename']).name}:{v['location']['row']}: {v['code']} {v['message']}" for v in found)
