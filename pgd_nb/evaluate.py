@@ -51,32 +51,17 @@ class EvalConfig:
     steps:int=20  # noise levels of our sampler
     num_frames:int=4  # test frames (split)
     crop:int=128  # central crop of each frame (0: whole frames)
-    baselines: tuple[str, ...] = (
-        "noisy",
-        "gat_nlm",
-        "gat_wavelet",
-        "gat_bm3d",
-        "edm_unguided",
-        "edm_l2",
-        "edm_gauss",
-    )  # methods scored beside ours
+    # methods scored beside ours
+    baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_unguided", "edm_l2", "edm_gauss")
     peaks:tuple[float, ...]=(1, 2, 5, 10, 20, 30, 60, 120)  # classical: peak photon counts
     realizations:int=10  # classical: noise draws per image and peak
     images:tuple[str, ...]=("camera", "moon", "clock")  # scikit-image images the demo priors were not trained on
     image_size:int=128  # classical: images resized to this edge
-    u_peak: float | None = (
-        # classical: scaled value of the image's peak (None: the 99.5th percentile of the domain's clean test frames,
-        # else 0.5)
-        None
-    )
+    u_peak:float|None=None  # classical: scaled value of the image peak (none: clean test frames' 99.5th pct)
     checkpoints:dict=field(default_factory=dict)  # cross protocol: {"astronomy": run, …, "all": run}
     baseline_samples:int=2  # posterior samples of the diffusion baselines (their mean is scored)
-    classical_baselines: tuple[str, ...] = (
-        "noisy",
-        "gat_nlm",
-        "gat_wavelet",
-        "gat_bm3d",
-    )  # classical protocol: the diffusion baselines are left out (cost)
+    # classical protocol: the diffusion baselines are left out (cost)
+    classical_baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d")
     sampler_options:dict=field(default_factory=dict)  # passed to our sampler (see guidance.sampler_options)
     # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
     reference: str = "auto"

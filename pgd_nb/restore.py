@@ -36,19 +36,11 @@ class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
     method:str="daps"  # the sampler: "daps" (fast), "gibbs" (reference), "dps" (guidance.METHODS)
     samples:int=4  # posterior samples per tile (mean and std come from them)
-    steps: int | None = (
-        # noise levels of daps/dps or annealing sweeps of gibbs; None: the sampler's default (see
-        # guidance.sampler_options)
-        None
-    )
+    steps:int|None=None  # noise levels (daps, dps) or sweeps (gibbs); none: the sampler's own default
     likelihood:str="pg"  # "pg" (exact Poisson-Gaussian), "gauss" or "l2" (guidance.LIKELIHOODS)
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int=4  # tiles per batch
-    tile: int | None = (
-        # tile edge (none: the prior's training crop: a network trained on small crops generalizes poorly to larger
-        # ones)
-        None
-    )
+    tile:int|None=None  # tile edge; none: the prior's training crop (larger tiles generalize poorly)
     min_overlap:int=32  # least overlap of neighbouring tiles, px
     seed:int=0  # seed of the sampler's noise
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …

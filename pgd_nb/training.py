@@ -41,11 +41,7 @@ class TrainConfig:
     "Everything that decides a training run; saved as training_options.json."
     data:str  # preprocessed tiles (the --out of pgd_preprocess)
     out:str  # parent folder of run folders
-    domains: tuple[str, ...] = (
-        "photography",
-        "microscopy",
-        "astronomy",
-    )  # domains trained together (one network, domain labels)
+    domains:tuple[str, ...]=("photography", "microscopy", "astronomy")  # trained together (one network, domain labels)
     preset:str="tiny"  # network size (networks.PRESETS)
     kimg:float=10.0  # training length, thousands of images
     batch:int=16  # global batch size (divided among processes)
