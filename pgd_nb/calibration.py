@@ -135,11 +135,14 @@ DOMAINS = {d.name: d for d in [Domain("photography", "sony_a7s2", 3, 0),
                                Domain("microscopy", "biosr_scmos", 1, 1),
                                Domain("astronomy", "hst_acs_wfc", 1, 2)]}
 
+
+# %% ../nbs/01_calibration.ipynb #6b45a73f
 def get_domain(name:str) -> Domain:
     "The `Domain` called `name`."
     if name not in DOMAINS:
         raise ConfigError(f"unknown domain {name!r}", "domain", f"use one of {', '.join(DOMAINS)}")
     return DOMAINS[name]
+
 
 # %% ../nbs/01_calibration.ipynb #d44475f4
 def _as_float(x):

@@ -141,11 +141,14 @@ def configs_from_args(args:argparse.Namespace, *configs:type) -> tuple:
     "One instance of each dataclass from the parsed options (its __post_init__ checks run here)."
     return tuple(cls(**{f.name: getattr(args, f.name) for f in fields(cls) if f.init}) for cls in configs)
 
+
+# %% ../nbs/00c_cli.ipynb #302f8439
 def show_config(*configs, **extra) -> str:
     "The resolved configuration as indented JSON (the --dry_run output)."
     merged = {}
     for c in configs: merged.update(asdict(c))
     return json.dumps({**merged, **extra}, indent=1, default=str)
+
 
 # %% ../nbs/00c_cli.ipynb #ed3ee0c7
 def run_cli(prog:str, parser:argparse.ArgumentParser, work, argv=None) -> int:

@@ -78,9 +78,8 @@ def _photo_scene(out_dir:Path, camera:str, scene:int, seed:int, size:int) -> lis
     iso = int(rng.choice([100, 200, 400])) if sensor.iso_table else 200
     gain, read = sensor_gain_read_noise(sensor, iso)
     full_well_e = (sensor.white_level - sensor.black_level) * gain
-    peak = min(
-        full_well_e * 0.9, sensor.scale * rng.uniform(0.4, 0.9)
-    )  # brightest pixel: ≈ 0.4–0.9 in scaled units, below saturation
+    # brightest pixel: ≈ 0.4–0.9 in scaled units, below saturation
+    peak = min(full_well_e * 0.9, sensor.scale * rng.uniform(0.4, 0.9))
     lam_long = _mosaic(_unprocess(rgb, rng), pattern) * peak
     sid = f"{scene:05d}"
     records = []
@@ -243,9 +242,8 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
     if field == 0 and m13 is not None: scene, source = m13[:size, :size], "m13.fits (astropy test data)"
     elif field % 2 == 1: scene, source = _hdf_crop(rng, size), "hubble_deep_field (scikit-image)"
     else: scene, source = _sim_field(rng, size), "simulated stars and galaxies"
-    lam = _ASTRO_SKY_E + np.clip(scene, 0, 1.2) * rng.uniform(
-        100, 130
-    )  # ≤ 1 in the sensor's scaled units (scale 170 e⁻, offset 5 e⁻)
+    # ≤ 1 in the sensor's scaled units (scale 170 e⁻, offset 5 e⁻)
+    lam = _ASTRO_SKY_E + np.clip(scene, 0, 1.2) * rng.uniform(100, 130)
     read = [float(r) for r in rng.uniform(4.5, 5.5, 4)]
     sigma = float(np.mean(read))
     e = rng.poisson(lam) + rng.normal(0, sigma, lam.shape)

@@ -24,6 +24,8 @@ def edm_coefficients(sigma, sigma_data:float=0.5):
     c_noise = (sigma.log() if isinstance(sigma, torch.Tensor) else np.log(sigma)) / 4
     return c_skip, c_out, c_in, c_noise
 
+
+# %% ../nbs/11_edm.ipynb #dcf18235
 class EDMPrecond(nn.Module):
     "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, labels) around a network F."
     def __init__(self, net:nn.Module, sigma_data:float=0.5):
@@ -37,6 +39,7 @@ class EDMPrecond(nn.Module):
         b = lambda c: c.reshape(-1, 1, 1, 1)
         F_x = self.net((b(c_in) * x).to(x.dtype), c_noise, labels)
         return b(c_skip) * x + b(c_out) * F_x.to(torch.float32)
+
 
 # %% ../nbs/11_edm.ipynb #9ad49bb4
 class EDMLoss:

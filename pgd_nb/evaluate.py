@@ -25,7 +25,7 @@ from .metrics import detect_sources, interval_coverage, photometry_error, psnr, 
 from .metrics import ssim
 from .noise import sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
-from .transforms import centre_crop
+from .transforms import centre_crop, frames_to_planes
 from .utils import atomic_write, provenance, resolve_device, write_json
 
 # %% auto #0
@@ -114,9 +114,8 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
             "noisy": electrons_to_scaled((y - fm.background_e) * fm.exposure_ratio, fm.scale, fm.offset),
         },
     )
-    expected = lambda e: np.clip(
-        e / fm.exposure_ratio + fm.background_e, 0, None
-    )  # reference electrons → λ of the observation
+    # reference electrons → λ of the observation
+    expected = lambda e: np.clip(e / fm.exposure_ratio + fm.background_e, 0, None)
     def score(name, est_e, seconds, extra=None):
         lam_hat = expected(est_e)
         est_u = electrons_to_scaled(est_e, fm.scale, fm.offset)
@@ -141,6 +140,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
         )
         est = r.electrons(fm)[0]
         cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.samples > 1 else {"coverage": None, "nominal": None}
+        # ≈ the truth's for exact samples
         sample_chi2 = float(
             np.mean(
                 [
@@ -154,7 +154,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
                     for s in r.samples_u
                 ]
             )
-        )  # ≈ the truth's for exact samples
+        )
         score(
             f"ours_{cfg.method}",
             est,
@@ -178,7 +178,6 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
 def demo_truth(raw_root, clean_path, frame:int=0) -> np.ndarray|None:
     """Noise-free electrons (C, H, W planes) of a clean file of the embedded demo data, from its manifest; None for
     other data."""
-    from pgd_nb.transforms import cfa_to_planes
     man = Path(raw_root) / "demo_manifest.json"
     if not man.is_file(): return None
     rel = Path(clean_path).resolve().relative_to(Path(raw_root).resolve()).as_posix()
@@ -186,9 +185,10 @@ def demo_truth(raw_root, clean_path, frame:int=0) -> np.ndarray|None:
     if entry is None: return None
     t = np.load(Path(raw_root) / entry["truth"]).astype(np.float32)
     raw = load_observation(clean_path).raw
-    if raw.cfa is not None: return cfa_to_planes(t, raw.cfa)[0]
-    return (t[frame] if t.ndim == 3 else t)[None]
+    return frames_to_planes(t, np.zeros(t.shape, bool), raw.cfa)[frame if raw.cfa is None else 0][0]
 
+
+# %% ../nbs/17_evaluate.ipynb #4ca3be86
 def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0, reference:str="auto") -> list[dict]:
     """Up to num_frames test observations of a domain: name, y (C,H,W) e⁻, bad, reference e⁻ (noise-free truth of the
     demo data when `auto`), forward model, level."""
@@ -222,6 +222,8 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
             )
     return obs
 
+
+# %% ../nbs/17_evaluate.ipynb #08c001ef
 def split_protocol(
     prior, cfg: EvalConfig, raw_root, methods: dict, progress: bool = True, keep: int = 2
 ) -> tuple[list[dict], list[dict]]:
@@ -258,6 +260,7 @@ def split_protocol(
         if j < keep:
             figs.append({"name": o["name"], "y_e": o["y"], "bad": o["bad"], "fm": o["fm"], **imgs})
     return rows, figs
+
 
 # %% ../nbs/17_evaluate.ipynb #9473958f
 def classical_images(names, size:int) -> dict:
@@ -369,6 +372,8 @@ def summarize(
         out.append(row)
     return out
 
+
+# %% ../nbs/17_evaluate.ipynb #3c6f87cb
 def write_table(path:Path, rows:list[dict]):
     "CSV with the union of the rows' keys as columns."
     keys = list(dict.fromkeys(k for r in rows for k in r))
@@ -378,6 +383,7 @@ def write_table(path:Path, rows:list[dict]):
             wr.writeheader()
             wr.writerows(rows)
     atomic_write(path, w)
+
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
 def plot_examples(examples:list[dict], path=None, zoom:int=32):

@@ -50,6 +50,10 @@ class ForwardModel:
     @property
     def slope(self) -> float: return self.scale / (2 * self.exposure_ratio)  # dλ/dm (e⁻ per model unit)
 
+    @property
+    def intercept(self):  # λ at m = 0 (e⁻): λ = slope·m + intercept; an array where background_e is one
+        return (self.scale / 2 - self.offset) / self.exposure_ratio + self.background_e
+
     def photosites(self, C:int) -> np.ndarray:
         "Photosites per channel of a C-channel observation, float64 (C,) (all 1 unless `counts` is set)."
         if self.counts is None: return np.ones(C)
@@ -66,7 +70,7 @@ def expected_electrons(self:ForwardModel, x_m):
     """λ in electrons per photosite of the observed frame, from a model-space estimate (torch or numpy, any shape ending
     in H, W)."""
     x = torch.as_tensor(x_m, dtype=torch.float64)
-    lam = ((x + 1) / 2 * self.scale - self.offset) / self.exposure_ratio + _t(self.background_e, x)
+    lam = self.slope * x + _t(self.intercept, x)
     lam = lam.clamp_min(LAM_FLOOR)
     return lam if isinstance(x_m, torch.Tensor) else lam.numpy()
 
@@ -166,8 +170,8 @@ class _Data:
         self.sigma = fm.read_noise_e
         yv = (self.n * self.y)[good]
         self.l2_var = yv.clamp_min(0).mean() + (self.n.mean() * self.sigma ** 2) if yv.numel() else torch.tensor(1.0)
-        self.a = fm.slope  # λ = a·m + b per pixel: the forward model on model-space values, written once here
-        self.b = (fm.scale / 2 - fm.offset) / fm.exposure_ratio + _t(fm.background_e, self.y) + torch.zeros_like(self.y)
+        self.a = fm.slope  # λ = a·m + b per pixel, as `expected_electrons` (without its floor)
+        self.b = _t(fm.intercept, self.y) + torch.zeros_like(self.y)
         self._floor_lp = None
 
     def terms(self, x_m:torch.Tensor):
@@ -284,6 +288,13 @@ def _jacobian_diag(D, x, s:float, d, generator) -> torch.Tensor:
     delta = 1e-3 * s
     return (v * (D(x + delta * v, s).to(torch.float64) - d) / delta).clamp(0, 1)
 
+def _bridge(x, x0, s:float, s_next:float, generator, J=0.0) -> torch.Tensor:
+    """x_σ' given x_σ = x and a clean estimate x0: mean x0 + c(x − x0), c = σ'²/σ², variance (σ² − σ'²)(J + c(1 − J)),
+    J = ∂x0/∂x: the forward process's bridge when x0 is known (J = 0), the exact reverse step of a Gaussian prior."""
+    c = s_next ** 2 / s ** 2
+    var = (s * s - s_next * s_next) * (J + c * (1 - J))
+    return x0 + c * (x - x0) + var ** 0.5 * _randn(x0, generator)
+
 def reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:float=0.002):
     "A draw from p(x0 | x_ρ = x): the reverse process from σ = ρ to 0 on a Karras grid. Returns (x0, evaluations)."
     n = max(2, math.ceil(per_decade * math.log10(max(rho / sigma_min, 1.0))))
@@ -291,9 +302,7 @@ def reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:floa
     for s, s_next in zip(levels[:-1], levels[1:]):
         d = D(x, s).to(torch.float64)
         J = _jacobian_diag(D, x, s, d, generator)                       # Var[x0 | x_s] = s²·J
-        c = s_next ** 2 / s ** 2
-        var = (s * s - s_next * s_next) * (J + c * (1 - J))             # exact transition variance of a Gaussian prior
-        x = d + c * (x - d) + var.sqrt() * _randn(x, generator)         # mean: E[x_s' | x_s] = D + (s'²/s²)(x − D)
+        x = _bridge(x, d, s, s_next, generator, J)                      # mean: E[x_s' | x_s] = D + (s'²/s²)(x − D)
     return x, 2 * n
 
 # %% ../nbs/13_guidance.ipynb #06b5e8e9
@@ -305,12 +314,8 @@ def _gibbs(D, data:_Data, x, generator, steps:int=150, hold:int=20, rho_max:floa
         w = data.width_m()
         rho_min = float(min(max(0.2 * torch.quantile(w.float(), 0.1), 0.002), 0.1)) if w.numel() else 0.002
     rhos = np.geomspace(max(rho_max, rho_min), rho_min, steps).tolist() + [rho_min] * hold
-    x, state, evals, acc = (
-        torch.zeros_like(x),
-        None,
-        0,
-        [],
-    )  # x = 0: the middle of the model range, forgotten at large ρ
+    # x = 0: the middle of the model range, forgotten at large ρ
+    x, state, evals, acc = (torch.zeros_like(x), None, 0, [])
     for rho in rhos:
         z, state, a = _z_step(data, x, rho * rho, generator, state, proposals)  # likelihood: exact 1-D draws
         x, n = reverse_sde(D, z, rho, generator, per_decade)                    # prior: p(x | z) at level ρ
@@ -333,8 +338,9 @@ def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma
             r2 = (s * s * _jacobian_diag(D, x, s, x0_hat, generator)).clamp(1e-12, r2)
             evals += 1
         x0, _, a = _z_step(data, x0_hat, r2, generator, proposals=proposals, newton=newton)
-        c = s_next**2 / s**2 if bridge else 0.0  # x_next ~ p(x_σ' | x_σ, x0): the forward process's bridge
-        x = x0 + c * (x - x0) + s_next * math.sqrt(1 - c) * _randn(x0, generator)
+        # x_σ' ~ p(x_σ' | x_σ, x0): the forward process's bridge
+        if bridge: x = _bridge(x, x0, s, s_next, generator)
+        else: x = x0 + s_next * _randn(x0, generator)  # afresh: x0 + σ'·ε
         acc, evals = acc + [a], evals + 1
     return x0, evals, {"acceptance": float(np.mean(acc))}
 

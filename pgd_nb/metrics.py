@@ -22,6 +22,8 @@ def psnr(reference, estimate, data_range:float|None=None) -> float:
     mse = float(np.mean((est - ref) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(R * R / mse)
 
+
+# %% ../nbs/15_metrics.ipynb #007f89cc
 def ssim(reference, estimate, data_range:float|None=None) -> float:
     "Mean SSIM (scikit-image, Gaussian weights as in Wang et al. 2004) over channels of (C, H, W) or (H, W) arrays."
     from skimage.metrics import structural_similarity
@@ -31,6 +33,7 @@ def ssim(reference, estimate, data_range:float|None=None) -> float:
     if ref.ndim == 2: return float(structural_similarity(est, ref, **kw))
     return float(np.mean([structural_similarity(e, r, **kw) for e, r in zip(est, ref)]))
 
+
 # %% ../nbs/15_metrics.ipynb #8fbab34d
 def chi2_map(y_e, lam_e, sigma_e:float, counts=None):
     "Per-pixel n(y − λ̂)²/(λ̂ + σ²) for (C, H, W) planes of means of n photosites (n = 1 without counts)."
@@ -38,11 +41,14 @@ def chi2_map(y_e, lam_e, sigma_e:float, counts=None):
     n = 1.0 if counts is None else np.asarray(counts, np.float64).reshape(-1, *([1] * (y.ndim - 1)))
     return n * (y - lam) ** 2 / (lam + sigma_e ** 2)
 
+
+# %% ../nbs/15_metrics.ipynb #edd60a5c
 def reduced_chi2(y_e, lam_e, sigma_e:float, counts=None, mask=None) -> float:
     "Mean of `chi2_map` over unflagged finite pixels (mask: True = flagged)."
     c = chi2_map(y_e, lam_e, sigma_e, counts)
     ok = np.isfinite(c) if mask is None else np.isfinite(c) & ~np.broadcast_to(np.asarray(mask, bool), c.shape)
     return float(c[ok].mean())
+
 
 # %% ../nbs/15_metrics.ipynb #a330488c
 def residual_whiteness(y_e, lam_e, sigma_e:float, counts=None, mask=None) -> dict:
@@ -85,6 +91,8 @@ def detect_sources(
     order = np.argsort(img[ys, xs])[::-1][:max_sources]
     return np.stack([ys[order], xs[order]], 1)
 
+
+# %% ../nbs/15_metrics.ipynb #d83f43bf
 def aperture_flux(image, positions, radius:float=3.0, annulus=(5.0, 8.0)) -> np.ndarray:
     "Background-subtracted flux in circular apertures (annulus median as the local background)."
     img = np.asarray(image, np.float64)
@@ -98,6 +106,8 @@ def aperture_flux(image, positions, radius:float=3.0, annulus=(5.0, 8.0)) -> np.
         out[j] = cut[ap].sum() - (np.median(cut[an]) if an.any() else 0.0) * ap.sum()
     return out
 
+
+# %% ../nbs/15_metrics.ipynb #31a9a23b
 def photometry_error(estimate, clean, positions, radius:float=3.0) -> dict:
     "Median and mean absolute relative aperture-flux error of an estimate against the clean image."
     f_ref, f_est = aperture_flux(clean, positions, radius), aperture_flux(estimate, positions, radius)
@@ -108,3 +118,4 @@ def photometry_error(estimate, clean, positions, radius:float=3.0) -> dict:
         "median_abs_rel_error": float(np.median(np.abs(rel))) if ok.any() else float("nan"),
         "mean_rel_error": float(rel.mean()) if ok.any() else float("nan"),
     }
+

@@ -158,6 +158,7 @@ def forward(self:UNet, x, c_noise, labels=None):
     return self.out(F.silu(self.out_norm(h)))
 
 
+# %% ../nbs/10_networks.ipynb #63da5909
 def make_network(preset:str="tiny", channels:int=3, label_dim:int=3, **overrides) -> UNet:
     "A `UNet` from a preset name, with the channel and label counts of the data."
     if preset not in PRESETS:

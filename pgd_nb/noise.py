@@ -110,9 +110,10 @@ def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mo
     half = (window * s).ceil() + pad
     k0 = (kstar.floor() - half).clamp_min(0)
     widths = 2 * half + 2
+    # log k! table up to the largest k summed
     lgam = torch.lgamma(
         torch.arange(int((k0.max() + widths.max()).item()) + 2, dtype=torch.float64, device=y.device) + 1
-    )  # log k! table up to the largest k summed
+    )
     group = widths.log2().ceil()  # pixels are summed in groups of similar window width (powers of two)
     for g in group.unique():
         sel = (group == g).nonzero().squeeze(1)
@@ -378,9 +379,8 @@ def estimate_noise_params(
     p00, p01, p10, p11 = x[0::2, 0::2], x[0::2, 1::2], x[1::2, 0::2], x[1::2, 1::2]
     block = (p00 + p01 + p10 + p11) / 4
     detail = (p00 - p01 - p10 + p11) / 2
-    nb = lambda dy, dx: block[
-        1 + dy : block.shape[0] - 1 + dy, 1 + dx : block.shape[1] - 1 + dx
-    ]  # neighbours of inner blocks
+    # neighbours of inner blocks
+    nb = lambda dy, dx: block[1 + dy : block.shape[0] - 1 + dy, 1 + dx : block.shape[1] - 1 + dx]
     local = sum(nb(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0)) / 8
     cross = nb(-1, -1) - nb(-1, 1) - nb(1, -1) + nb(1, 1)  # both blind to linear trends,
     plus = nb(-1, 0) + nb(1, 0) - nb(0, -1) - nb(0, 1)  # each with variance 4·(block-mean noise)
@@ -396,9 +396,8 @@ def estimate_noise_params(
         mu, var, n = _level_sets(local[keep], detail[keep], n_sets)
         a, b = _fit_line(mu, var, n)
         v_block = np.maximum(a * local + b, 1e-12 * max(var.max(), 1e-30)) / 4  # noise variance of one block mean
-        keep = usable_blocks & (
-            (cross**2 + plus**2) / (8 * v_block) < 3.0
-        )  # χ²₂/2 under noise alone: exceeded 5 % of the time
+        # χ²₂/2 under noise alone: exceeded 5 % of the time
+        keep = usable_blocks & ((cross**2 + plus**2) / (8 * v_block) < 3.0)
     if not a > 0:
         raise ConfigError(
             f"the fitted variance does not grow with the signal (a = {a:.3g})",

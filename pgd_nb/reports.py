@@ -141,9 +141,8 @@ def build_index(reports:Path) -> Path:
             for s in STEPS
             if (run / f"{s}.html").is_file()
         )
-        pic = next(
-            (run / n for n in ("thumbnail.png", "restore_panels.png") if (run / n).is_file()), None
-        )  # older runs: the panels
+        # older runs: the panels
+        pic = next((run / n for n in ("thumbnail.png", "restore_panels.png") if (run / n).is_file()), None)
         src = "" if pic is None else html.escape(pic.relative_to(reports).as_posix())
         thumb = (
             f'<a href="{src}"><img src="{src}" style="max-width:360px;max-height:160px" alt="restored frame"></a>'

@@ -124,9 +124,12 @@ def ema_beta(batch:int, nimg:int, halflife_kimg:float, rampup_ratio:float|None) 
     if rampup_ratio is not None: halflife = min(halflife, nimg * rampup_ratio)
     return 0.5 ** (batch / max(halflife, 1e-8))
 
+
+# %% ../nbs/12_training.ipynb #76a78bc2
 def learning_rate(cfg:TrainConfig, nimg:int) -> float:
     "Linear ramp-up of the learning rate over lr_rampup_kimg."
     return cfg.lr * min(nimg / max(cfg.lr_rampup_kimg * 1000, 1e-8), 1.0)
+
 
 # %% ../nbs/12_training.ipynb #9eaf6729
 def new_run_dir(out, desc:str) -> Path:
@@ -184,9 +187,8 @@ def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|No
     if not runs: return None, None
     cp = latest_checkpoint(runs[-1])
     if cp is not None: return runs[-1], cp
-    opts = (
-        runs[-1] / "training_options.json"
-    )  # the latest run was killed before its first checkpoint: restart it if it is this run
+    # the latest run was killed before its first checkpoint: restart it if it is this run
+    opts = runs[-1] / "training_options.json"
     strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data")}
     if not opts.is_file() or strip(json.loads(opts.read_text())) == strip(json.loads(json.dumps(asdict(cfg)))):
         return runs[-1], None
@@ -206,9 +208,8 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     if cfg.batch % world:
         raise ConfigError(f"batch {cfg.batch} is not divisible by {world} processes", "TrainConfig.batch")
     device = resolve_device(cfg.device, "TrainConfig.device")
-    channels = max(
-        DOMAINS[d].channels for d in cfg.domains
-    )  # 3 if any domain is RGB; gray tiles then use channel 0 only
+    # 3 if any domain is RGB; gray tiles then use channel 0 only
+    channels = max(DOMAINS[d].channels for d in cfg.domains)
     train_ds = TileDataset(cfg.data, "train", cfg.domains, role="clean", channels=channels)
     try: val_ds = TileDataset(cfg.data, "val", cfg.domains, role="clean", channels=channels)
     except PGDError: val_ds = None
@@ -450,9 +451,8 @@ def main(argv=None):
             if gpu: torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
             dist.init_process_group("nccl" if gpu else "gloo")
         given = {tok.split("=")[0][2:] for tok in (argv if argv is not None else sys.argv[1:]) if tok.startswith("--")}
-        overrides = {
-            k: getattr(cfg, k) for k in ("kimg", "patience") if k in given
-        }  # a resumed run keeps its saved options otherwise
+        # a resumed run keeps its saved options otherwise
+        overrides = {k: getattr(cfg, k) for k in ("kimg", "patience") if k in given}
         try:
             run = train(cfg, resume=job.resume, progress=not a.quiet, overrides=overrides)
             if _rank_world()[0] == 0: print(f"run folder: {run}")

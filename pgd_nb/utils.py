@@ -89,6 +89,8 @@ def repo_root(start=None) -> Path:
         "cannot find the project folder (settings.ini and nbs/)", start, "run this inside the pgd_nb checkout"
     )
 
+
+# %% ../nbs/00b_utils.ipynb #8b5b4c7c
 def provenance(seed:int|None=None) -> dict:
     "Git commit, modified flag, Python and package versions (and the seed, if given) of a run."
     import importlib.metadata as md
@@ -105,6 +107,7 @@ def provenance(seed:int|None=None) -> dict:
         except md.PackageNotFoundError: versions[p] = None
     out = {"git_commit": commit, "git_modified": modified, "python": platform.python_version(), "versions": versions}
     return out if seed is None else {"seed": seed, **out}
+
 
 # %% ../nbs/00b_utils.ipynb #de3d340f
 @contextmanager
