@@ -127,42 +127,75 @@ def write_fits(path, sci:np.ndarray, header:dict|None=None, err:np.ndarray|None=
     return atomic_write(path, lambda p: fits.HDUList(hdus).writeto(p, overwrite=True))
 
 # %% ../nbs/03_io.ipynb #8ccdd8d1
-RAW_EXTENSIONS = {".arw", ".raf", ".dng", ".nef", ".cr2", ".cr3", ".orf", ".rw2", ".pef", ".srw"}
+# The camera raw extensions LibRaw documents; a hint only: the content decides (`detect_format`).
+RAW_EXTENSIONS = {
+    ".3fr", ".ari", ".arw", ".bay", ".cap", ".cr2", ".cr3", ".crw", ".dcr", ".dcs", ".dng", ".drf", ".eip", ".erf",
+    ".fff", ".gpr", ".iiq", ".k25", ".kdc", ".mdc", ".mef", ".mos", ".mrw", ".nef", ".nrw", ".orf", ".pef", ".ptx",
+    ".pxn", ".r3d", ".raf", ".raw", ".rw2", ".rwl", ".rwz", ".sr2", ".srf", ".srw", ".sti", ".x3f",
+}
 _EXT_FORMAT = {**{e: "camera_raw" for e in RAW_EXTENSIONS}, ".tif": "tiff", ".tiff": "tiff",
                ".mrc": "mrc", ".mrcs": "mrc", ".st": "mrc", ".fits": "fits", ".fit": "fits", ".fts": "fits"}
 
 def _sniff(path:Path) -> str|None:
-    "Format from the first bytes: 'tiff' (also DNG/ARW/NEF), 'raf', 'fits', 'mrc' or None."
+    "From the first bytes: 'tiff' (a TIFF container: image TIFF, DNG, NEF, CR2, ARW, …), 'fits', 'mrc' or None."
     with open(path, "rb") as f: head = f.read(1024)
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+", b"IIRO", b"IIRS", b"IIU\x00", b"MMOR"):
-        return "tiff"  # TIFF, BigTIFF, ORF, RW2
-    if head[4:12] == b"ftypcrx ": return "tiff"  # CR3 (ISO-BMFF), read by LibRaw
-    if head.startswith(b"FUJIFILMCCD-RAW"): return "raf"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"): return "tiff"
     if head.startswith(b"SIMPLE  ="): return "fits"
     if len(head) >= 212 and head[208:212] in (b"MAP ", b"MAP\x00"): return "mrc"
     return None
 
+def _camera_written(path:Path) -> bool:
+    "A TIFF container written by a camera or a raw converter (DNGVersion or Make in its first IFD), not an image TIFF."
+    import tifffile
+    try:
+        with tifffile.TiffFile(path) as t: names = {tag.name for tag in t.pages[0].tags.values()}
+    except Exception:
+        return False
+    return "DNGVersion" in names or "Make" in names
+
+def _libraw_identifies(path:Path) -> bool:
+    "True if LibRaw recognizes the file as a camera raw: its own identification, without decoding the image."
+    import rawpy
+    raw = rawpy.RawPy()
+    try:
+        raw.open_file(str(path))
+        return True
+    except rawpy.LibRawError:
+        return False
+    finally:
+        raw.close()
+
 def detect_format(path) -> str:
-    "'camera_raw', 'tiff', 'mrc' or 'fits' for `path`, checking that content and extension agree."
+    """'camera_raw', 'tiff', 'mrc' or 'fits' from the file's content (magic bytes, then LibRaw's identification); the
+    extension is a hint that must agree where it names a format."""
     path = Path(path)
     if not path.is_file(): raise FileFormatError("no such file", path, "check the path")
     if path.stat().st_size == 0: raise FileFormatError("the file is empty", path, "re-copy or re-download it")
     ext = path.suffix.lower()
-    if ext not in _EXT_FORMAT:
-        raise UnsupportedFormatError(
-            f"unknown extension {ext!r}", path, f"pgd_nb reads {', '.join(sorted(_EXT_FORMAT))}"
-        )
-    want, got = _EXT_FORMAT[ext], _sniff(path)
-    ok = {
-        "camera_raw": got in ("tiff", "raf") and (got == "raf") == (ext == ".raf"),
-        "tiff": got == "tiff",
-        "mrc": got == "mrc",
-        "fits": got == "fits",
-    }[want]
-    if not ok:
-        raise FileFormatError(f"the extension says {want} but the content is {got or 'not a known format'}", path,
+    hint, got = _EXT_FORMAT.get(ext), _sniff(path)
+    if got in ("fits", "mrc"): fmt = got
+    elif got == "tiff":  # LibRaw takes any 16-bit TIFF for a Bayer mosaic: the tags decide between image and camera raw
+        fmt = "camera_raw" if hint != "tiff" and _camera_written(path) else "tiff"
+        if fmt == "camera_raw" and not _libraw_identifies(path):
+            raise FileFormatError("LibRaw does not recognize this camera's TIFF-based raw format", path,
+                                  "update rawpy (LibRaw) or convert the file to DNG")
+    elif _libraw_identifies(path): fmt = "camera_raw"
+    elif hint == "camera_raw":
+        raise FileFormatError("LibRaw does not recognize it as a camera raw file", path,
+                              "check that the file is complete; if it is, the format is newer than this LibRaw: "
+                              "update rawpy")
+    elif hint is not None:
+        raise FileFormatError(f"the extension says {hint} but the content is not a known format", path,
                               "rename the file to its real extension, or replace it if it is damaged")
-    return want
+    else:
+        raise UnsupportedFormatError(
+            f"unknown extension {ext!r} and content that neither LibRaw nor the TIFF, MRC and FITS readers recognize",
+            path, "pgd_nb reads camera raw files (every format LibRaw decodes), TIFF, MRC and FITS")
+    if hint is not None and hint != fmt:
+        raise FileFormatError(f"the extension says {hint} but the content is {fmt}", path,
+                              "rename the file to its real extension, or replace it if it is damaged")
+    return fmt
+
 
 # %% ../nbs/03_io.ipynb #507468aa
 def _tiff_tags(path:Path) -> dict:
