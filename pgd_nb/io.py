@@ -13,7 +13,7 @@ import numpy as np
 
 from .calibration import SENSORS, Sensor, adu_to_electrons, get_sensor, quantization_variance_e2
 from .calibration import sensor_gain_read_noise
-from .errors import FileFormatError, UnsupportedFormatError
+from .errors import CalibrationError, FileFormatError, UnsupportedFormatError
 from .utils import atomic_write
 
 # %% auto #0
@@ -25,21 +25,38 @@ class RawFrame:
     "Stored values of one raw file and the numbers needed to calibrate them."
     data:np.ndarray  # stored values, native dtype: (H, W) mosaic/image or (N, H, W) stack
     source:Path  # the file read
-    sensor:Sensor  # the registered sensor this file maps to
+    sensor:Sensor|None  # the registered sensor this file maps to; None: a camera without one (not calibrated)
     cfa:np.ndarray|None=None  # CFA pattern of colour indices (0 R, 1 G, 2 B) at the top-left photosite
     black_level:np.ndarray=field(default_factory=lambda: np.zeros(())) # ADU: scalar or per CFA position
     white_level:float=65535.0  # ADU
     exposure_s:float|None=None
     iso:float|None=None
-    gain_e_per_adu:float=1.0  # resolved: header or ISO table, else the sensor's fallback
-    read_noise_e:float=1.0  # resolved likewise
+    gain_e_per_adu:float|None=1.0  # resolved: header or ISO table, else the sensor's fallback; None: unknown
+    read_noise_e:float|None=1.0  # resolved likewise
     unit:str="adu"  # "adu", "adu/s", "electrons" or "electrons/s" (FITS BUNIT)
     header:dict=field(default_factory=dict)
     err:np.ndarray|None=None  # FITS ERR extension (same unit as data)
     dq:np.ndarray|None=None  # FITS data-quality flags (0 = good)
+    camera:str=""  # make and model as the file names them (camera raw)
+
+    @property
+    def calibrated(self) -> bool:  # False for a camera without a registered sensor
+        return self.gain_e_per_adu is not None and self.read_noise_e is not None
+
+    def require_calibration(self):
+        "Raise a CalibrationError naming the two ways out if this frame's ADU cannot be turned into electrons."
+        if self.calibrated: return
+        raise CalibrationError(
+            f"camera {self.camera or 'unknown'!r} has no registered sensor: its ADU cannot be converted to electrons",
+            self.source,
+            "read it with the registered sensor of this camera (read_raw(path, sensor=...)), or measure the "
+            "camera's gain and read noise from flat and dark frames (pgd_nb.calibration.estimate_gain_read_noise) "
+            "and register a Sensor",
+        )
 
     def electrons(self) -> np.ndarray:
         "The frame in electrons, float32: (ADU − black)·gain, or the stored electrons (× EXPTIME for e⁻/s)."
+        self.require_calibration()
         data = self.data
         if self.unit.endswith("/s"):
             if not self.exposure_s:
@@ -53,6 +70,7 @@ class RawFrame:
     @property
     def quantization_e2(self) -> float:
         "The ADC's quantization variance in e⁻²: g²/12 for ADU data, 0 for data stored in electrons."
+        self.require_calibration()
         return quantization_variance_e2(self.gain_e_per_adu) if self.unit.startswith("adu") else 0.0
 
     def saturated(self) -> np.ndarray:
@@ -220,18 +238,16 @@ def _ratio(v):
     if isinstance(v, tuple) and len(v) == 2: return v[0] / v[1] if v[1] else None
     return float(v) if v is not None else None
 
-def _camera_sensor(path:Path, tags:dict) -> Sensor:
-    "The registered sensor of a camera raw file, from its extension or make/model; unknown cameras are refused."
-    text = " ".join(str(tags.get(k, "")) for k in ("Make", "Model", "UniqueCameraModel")).lower()
+def _camera_name(tags:dict) -> str:
+    "Make and model as the file's tags name them."
+    return " ".join(str(tags[k]).strip() for k in ("Make", "Model", "UniqueCameraModel") if tags.get(k)).strip()
+
+def _camera_sensor(path:Path, tags:dict) -> Sensor|None:
+    "The registered sensor of a camera raw file, from its extension or make/model; None for other cameras."
+    text = _camera_name(tags).lower()
     if path.suffix.lower() == ".raf" or "fuji" in text: return SENSORS["fuji_xt2"]
     if path.suffix.lower() == ".arw" or "sony" in text or "ilce" in text: return SENSORS["sony_a7s2"]
-    from pgd_nb.errors import CalibrationError
-    raise CalibrationError(
-        f"no registered sensor for camera {text.strip() or 'unknown'!r}",
-        path,
-        "pass sensor= (e.g. read_raw(path, sensor='sony_a7s2')) or register a "
-        "Sensor measured with estimate_gain_read_noise",
-    )
+    return None
 
 def _dng_black(tags:dict, pattern_shape) -> np.ndarray|None:
     "Per-position black level from DNG BlackLevel/BlackLevelRepeatDim tags, tiled to the CFA pattern."
@@ -274,14 +290,15 @@ def _read_camera_raw(path:Path, sensor:Sensor|None) -> RawFrame:
     dng_black = _dng_black(tags, cfa.shape)
     if dng_black is not None: black = dng_black  # LibRaw reduces per-position tables it cannot map to channels
     sensor = sensor or _camera_sensor(path, tags)
-    gain, read = sensor_gain_read_noise(sensor, iso)
+    gain, read = sensor_gain_read_noise(sensor, iso) if sensor is not None else (None, None)  # unknown: not guessed
     header = {
         k: v
         for k, v in tags.items()
         if isinstance(v, (int, float, str)) and k not in ("StripOffsets", "StripByteCounts")
     }
     return RawFrame(data, path, sensor, cfa=cfa, black_level=black, white_level=white, exposure_s=exposure, iso=iso,
-                    gain_e_per_adu=gain, read_noise_e=read, header=header)
+                    gain_e_per_adu=gain, read_noise_e=read, header=header,
+                    camera=_camera_name(tags))
 
 # %% ../nbs/03_io.ipynb #206003fd
 def _read_tiff(path:Path, sensor:Sensor|None) -> RawFrame:

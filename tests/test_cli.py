@@ -69,3 +69,18 @@ def test_options_reach_the_sampler(capsys):
     assert main([*COMMANDS["pgd_restore"][1], "--options", "bridge=false,proposals=2", "--steps", "none", "--dry_run"]) == 0
     cfg = json.loads(capsys.readouterr().out)
     assert cfg["options"] == {"bridge": False, "proposals": 2} and cfg["steps"] is None and cfg["lam_threshold"] == float("inf")
+
+
+def test_an_unregistered_camera_opens_but_is_not_calibrated(tmp_path, capsys):
+    import numpy as np
+    from pgd_nb.calibration import BAYER_RGGB
+    from pgd_nb.io import read_raw, write_dng
+    from pgd_nb.restore import main
+    mosaic = np.random.default_rng(0).integers(600, 4000, (64, 96)).astype(np.uint16)
+    path = write_dng(tmp_path / "nikon.dng", mosaic, BAYER_RGGB, black_level=600, iso=800, exposure_s=0.5, sensor="Nikon D850")
+    frame = read_raw(path)
+    assert frame.sensor is None and not frame.calibrated and frame.camera == "Nikon D850"
+    assert (frame.data == mosaic).all() and (frame.iso, frame.exposure_s) == (800, 0.5) and float(frame.black_level.max()) == 600
+    assert main(["--checkpoint", str(tmp_path), "--input", str(path), "--out", str(tmp_path / "o"), "--exposure_ratio", "10"]) == 1
+    err = capsys.readouterr().err
+    assert "camera 'Nikon D850' has no registered sensor" in err and "sensor=" in err and "estimate_gain_read_noise" in err
