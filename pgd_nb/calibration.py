@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -16,9 +17,10 @@ from .errors import CalibrationError, ConfigError, check_positive
 
 # %% auto #0
 __all__ = ['COLOURS', 'BAYER_RGGB', 'XTRANS', 'SENSORS', 'DOMAINS', 'cfa_counts', 'Sensor', 'sensor_gain_read_noise',
-           'quantization_variance_e2', 'total_read_noise_e', 'get_sensor', 'Domain', 'get_domain', 'black_level_map',
-           'adu_to_electrons', 'electrons_to_adu', 'electrons_to_scaled', 'scaled_to_electrons', 'scaled_to_model',
-           'model_to_scaled', 'saturation_mask', 'PhotonTransfer', 'estimate_gain_read_noise']
+           'quantization_variance_e2', 'total_read_noise_e', 'get_sensor', 'Domain', 'get_domain', 'read_sensor_file',
+           'write_sensor_file', 'black_level_map', 'adu_to_electrons', 'electrons_to_adu', 'electrons_to_scaled',
+           'scaled_to_electrons', 'scaled_to_model', 'model_to_scaled', 'saturation_mask', 'PhotonTransfer',
+           'estimate_gain_read_noise']
 
 # %% ../nbs/01_calibration.ipynb #04272167
 COLOURS = ("R", "G", "B")
@@ -50,6 +52,7 @@ class Sensor:
     cfa:tuple|None=None  # CFA pattern of colour indices, None for monochrome sensors
     tile_grid:tuple=(4, 4)  # default rows, cols of tiles for a full frame
     iso_table:tuple=()  # rows (iso, gain_e_per_adu, read_noise_e), ISO ascending
+    source:str|None=None  # the sensor file it was read from (None: registered here); its black level is measured
 
     def __post_init__(self):
         src = f"sensor '{self.name}'"
@@ -112,7 +115,9 @@ SENSORS = {s.name: s for s in [
 ]}
 
 def get_sensor(name:str) -> Sensor:
-    "The registered `Sensor` called `name`."
+    """The registered `Sensor` called `name`, or the one in a sensor file (a path ending in .json, see
+    `read_sensor_file`)."""
+    if str(name).lower().endswith(".json"): return read_sensor_file(name)
     if name not in SENSORS:
         raise ConfigError(
             f"unknown sensor {name!r}", "sensor", f"use one of {', '.join(SENSORS)} or register a Sensor in SENSORS"
@@ -143,6 +148,38 @@ def get_domain(name:str) -> Domain:
         raise ConfigError(f"unknown domain {name!r}", "domain", f"use one of {', '.join(DOMAINS)}")
     return DOMAINS[name]
 
+
+# %% ../nbs/01_calibration.ipynb #668e6996
+def _nested_tuple(v):
+    return tuple(_nested_tuple(x) for x in v) if isinstance(v, (list, tuple)) else v
+
+def read_sensor_file(path) -> Sensor:
+    "A `Sensor` from a JSON sensor file; missing or invalid numbers are a CalibrationError naming the file."
+    import json
+    p = Path(path)
+    if not p.is_file(): raise ConfigError("no such sensor file", p, "give the JSON file pgd_calibrate wrote")
+    try: d = json.loads(p.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CalibrationError(f"not a JSON sensor file ({e})", p, "write it with pgd_calibrate") from None
+    missing = [k for k in ("gain_e_per_adu", "read_noise_e", "black_level", "white_level") if k not in d]
+    if missing: raise CalibrationError(f"has no {', '.join(missing)}", p, "write it with pgd_calibrate")
+    cfa = _nested_tuple(d["cfa"]) if d.get("cfa") is not None else None
+    domain = d.get("domain") or ("photography" if cfa is not None else "microscopy")
+    base = get_sensor(get_domain(domain).sensor)
+    try:
+        return Sensor(str(d.get("name") or p.stem), domain, d["gain_e_per_adu"], d["read_noise_e"],
+                      _nested_tuple(d["black_level"]), d["white_level"], d.get("scale", base.scale),
+                      d.get("offset", base.offset), cfa, tuple(d.get("tile_grid", base.tile_grid)),
+                      _nested_tuple(d.get("iso_table", ())), source=str(p))
+    except CalibrationError as e: raise CalibrationError(e.problem, p, e.fix) from None
+
+# %% ../nbs/01_calibration.ipynb #c53f30f4
+def write_sensor_file(sensor:Sensor, path, **extra) -> Path:
+    "Write `sensor` as a JSON sensor file, with `extra` entries (uncertainties, provenance) beside its fields."
+    from dataclasses import asdict
+    from pgd_nb.utils import write_json
+    fields = {k: v for k, v in asdict(sensor).items() if k != "source"}
+    return write_json(path, {**fields, **extra}, default=lambda v: np.asarray(v).tolist())
 
 # %% ../nbs/01_calibration.ipynb #d44475f4
 def _as_float(x):

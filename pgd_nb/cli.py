@@ -103,7 +103,8 @@ def option_parser(
     ap = argparse.ArgumentParser(prog=prog, description=description)
     choices, seen = choices or {}, set()
     for cls in configs:
-        docs = docments(cls)
+        try: docs = docments(cls)
+        except (TypeError, OSError): docs = {}  # no source to read comments from (a class made at run time)
         for f in fields(cls):
             if f.name in seen or not f.init:
                 continue

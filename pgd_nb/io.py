@@ -291,6 +291,12 @@ def _read_camera_raw(path:Path, sensor:Sensor|None) -> RawFrame:
     if dng_black is not None: black = dng_black  # LibRaw reduces per-position tables it cannot map to channels
     sensor = sensor or _camera_sensor(path, tags)
     gain, read = sensor_gain_read_noise(sensor, iso) if sensor is not None else (None, None)  # unknown: not guessed
+    if sensor is not None and sensor.source:  # a measured sensor file: its black level replaces the file's
+        table = np.asarray(sensor.black_level, np.float64)
+        if table.ndim == 2 and table.shape != cfa.shape:
+            raise CalibrationError(f"its black level has shape {table.shape} but {path.name}'s CFA is {cfa.shape}",
+                                   sensor.source, "use the sensor file measured on this camera's own frames")
+        black = np.broadcast_to(table, cfa.shape).copy()
     header = {
         k: v
         for k, v in tags.items()
@@ -419,7 +425,7 @@ def read_raw(path,  # camera raw (ARW, RAF, DNG, NEF, CR2, …), TIFF, MRC or FI
     "Read one raw file into a `RawFrame`; any failure is a `FileFormatError` naming the file."
     path = Path(path)
     fmt = detect_format(path)
-    sensor = get_sensor(sensor) if isinstance(sensor, str) else sensor
+    sensor = get_sensor(str(sensor)) if isinstance(sensor, (str, Path)) else sensor
     try:
         frame = _READERS[fmt](path, sensor)
     except FileFormatError: raise

@@ -157,13 +157,13 @@ def _tile_records(
 
 # %% ../nbs/08_preprocess.ipynb #f66e4f12
 def _run_unit(
-    unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int
+    unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, sensor: str | None = None
 ) -> tuple[str, int, float, str | None]:
     """Process one unit; returns (key, tiles written, megabytes read, error or None). A failure removes the unit's tiles
     and is returned, not raised."""
     key, written = unit.key(data_root), []
     try:
-        frame = read_raw(unit.path)
+        frame = read_raw(unit.path, sensor)
         records = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written)
         part = dom_dir / ".parts" / f"{key}.json"
         write_json(part, records, indent=None, sort_keys=True, allow_nan=False)
@@ -178,20 +178,22 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
                out_dir,  # tiles go to out_dir/<domain>/<split>/<role>/
                tile:int=256, min_overlap:int=32, workers:int=1, max_files:int|None=None, seed:int=0,
                progress:bool=True, stop_after:int|None=None,  # stop after this many units (tests of resuming)
+               sensor:str|None=None,  # a registered sensor's name or a sensor file (.json) for every file
               ) -> dict:
     "Tile every unit of `layout` and merge the metadata; returns a summary (tiles, skipped, failed, timing)."
     from tqdm import tqdm
     dom_dir = Path(out_dir) / layout.domain
     _check_settings(
         dom_dir,
-        {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION},
+        {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION}
+        | ({"sensor": str(sensor)} if sensor else {}),
     )
     for stale in dom_dir.rglob(".*.part"): stale.unlink()  # temporary files of a run that was killed
     units = layout_units(layout)[:max_files]
     done = {p.stem for p in (dom_dir / ".parts").glob("*.json")}
     todo = [u for u in units if u.key(layout.root) not in done]
     failed, n_tiles, mb, t0 = [], 0, 0.0, time.perf_counter()
-    args = (seed, Path(layout.root), dom_dir, tile, min_overlap)
+    args = (seed, Path(layout.root), dom_dir, tile, min_overlap, None if sensor is None else str(sensor))
     bar = tqdm(total=len(todo), desc=f"preprocess {layout.domain}", unit="file", disable=not progress)
     if workers > 1:  # "spawn": LibRaw's OpenMP threads can deadlock in forked children
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -299,6 +301,7 @@ class PreprocessJob:
     max_files:int|None=None  # process only the first K files (a quick look); none: all
     tile:int=256  # tile edge, px
     seed:int=0  # seed of the scene split and of thinning
+    sensor:str|None=None  # sensor file (.json, from pgd_calibrate) or registered sensor for a camera without one
 
 # %% ../nbs/08_preprocess.ipynb #f601a67c
 def main(argv=None):
@@ -320,6 +323,7 @@ def main(argv=None):
             max_files=job.max_files,
             seed=job.seed,
             progress=not a.quiet,
+            sensor=job.sensor,
         )
         rate = s["tiles_written"] / s["seconds"] if s["seconds"] else 0.0
         print(

@@ -166,9 +166,9 @@ class Observation:
             mask=mask,
         )
 
-def load_observation(path, thin:float|None=None, seed:int=0) -> Observation:
+def load_observation(path, thin:float|None=None, seed:int=0, sensor=None) -> Observation:
     "Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it."
-    raw = read_raw(path)
+    raw = read_raw(path, sensor)
     e, bad = raw.electrons(), raw.saturated()
     if thin is not None:
         if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "thin")
@@ -235,16 +235,18 @@ def _preview(path:Path, noisy_u, mean_u, std_u, title:str):
 def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loaded `Prior`)
                   noisy_path,  # raw file: camera raw, FITS, MRC or TIFF
                   out_dir, reference=None, exposure_ratio:float|None=None, thin:float|None=None,
-                  cfg:RestoreConfig|None=None, progress:bool=True) -> list[dict]:
+                  cfg:RestoreConfig|None=None, progress:bool=True,
+                  sensor=None,  # a registered sensor's name or a sensor file (.json), for a camera without one
+                 ) -> list[dict]:
     "Restore every frame of a file; returns the metadata written for each."
     cfg = cfg or RestoreConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    obs = load_observation(noisy_path, thin, cfg.seed)
+    obs = load_observation(noisy_path, thin, cfg.seed, sensor)
     ref = (
-        load_observation(reference)
+        load_observation(reference, sensor=sensor)
         if reference is not None
-        else (load_observation(noisy_path) if thin is not None else None)
+        else (load_observation(noisy_path, sensor=sensor) if thin is not None else None)
     )
     if ref is not None and [f.shape for f in ref.frames] != [f.shape for f in obs.frames]:
         raise ConfigError(
@@ -270,7 +272,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
         "exposure_ratio": ratio,
         "exposure_ratio_source": ratio_source,
         "config": asdict(cfg),
-    }
+    } | ({"sensor": str(sensor)} if sensor is not None else {})  # a rerun with another sensor is not skipped
     stem = Path(noisy_path).stem + (f"_thin{thin:g}" if thin else "")
     results = []
     for i, (y, bad) in enumerate(zip(obs.frames, obs.bad)):
@@ -362,6 +364,7 @@ class RestoreJob:
     reference:str|None=None  # clean partner file (the exposure ratio from the exposure times, else estimated)
     exposure_ratio:float|None=None  # clean exposure / noisy exposure
     thin:float|None=None  # simulate an exposure at this fraction of the input (binomial thinning)
+    sensor:str|None=None  # sensor file (.json, from pgd_calibrate) or registered sensor for a camera without one
 
 # %% ../nbs/14_restore.ipynb #5d5a8490
 def main(argv=None):
@@ -377,9 +380,8 @@ def main(argv=None):
     def work(a):
         job, cfg = configs_from_args(a, RestoreJob, RestoreConfig)
         if a.dry_run: return print(show_config(job, cfg))
-        metas = restore_frame(
-            job.checkpoint, job.input, job.out, job.reference, job.exposure_ratio, job.thin, cfg, progress=not a.quiet
-        )
+        metas = restore_frame(job.checkpoint, job.input, job.out, job.reference, job.exposure_ratio, job.thin, cfg,
+                              progress=not a.quiet, sensor=job.sensor)
         for m in metas:
             print(
                 f"{m['files']['mean_e']}: {m['tiles']} tiles, "

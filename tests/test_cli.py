@@ -1,4 +1,4 @@
-"""The six commands share one style: options from their dataclasses (help from the field comments), choices from
+"""The seven commands share one style: options from their dataclasses (help from the field comments), choices from
 the modules' constants, --dry_run printing the resolved configuration, exit code 2 for a usage error."""
 import importlib
 import json
@@ -12,6 +12,7 @@ COMMANDS = {  # command: (module, options that make a complete call, a field com
     "pgd_restore": ("restore", ["--checkpoint", "c", "--input", "i.fits", "--out", "o"], "binomial thinning"),
     "pgd_evaluate": ("evaluate", ["--domain", "astronomy", "--checkpoint", "c"], "classical: peak photon counts"),
     "pgd_report": ("reports", ["--domain", "astronomy"], "reports folder"),
+    "pgd_calibrate": ("calibrate", ["--flats", "f", "--darks", "d", "--out", "cam.json"], "two or more per light level"),
 }
 
 
@@ -84,3 +85,29 @@ def test_an_unregistered_camera_opens_but_is_not_calibrated(tmp_path, capsys):
     assert main(["--checkpoint", str(tmp_path), "--input", str(path), "--out", str(tmp_path / "o"), "--exposure_ratio", "10"]) == 1
     err = capsys.readouterr().err
     assert "camera 'Nikon D850' has no registered sensor" in err and "sensor=" in err and "estimate_gain_read_noise" in err
+
+
+def test_a_sensor_file_reaches_preprocess_and_restore(tmp_path, capsys):
+    "A sensor file (pgd_calibrate's) makes an unregistered camera's frames usable by pgd_preprocess and restoration."
+    import numpy as np
+    from pgd_nb.calibration import BAYER_RGGB, Sensor, write_sensor_file
+    from pgd_nb.io import write_dng
+    from pgd_nb.preprocess import main
+    rng = np.random.default_rng(1)
+    root = tmp_path / "data"
+    for sub, t in (("noisy", 0.1), ("clean", 10.0)):
+        (root / sub).mkdir(parents=True)
+        for k in range(3):
+            mosaic = (600 + rng.poisson(40 * t, (128, 192))).clip(0, 16383).astype(np.uint16)
+            write_dng(root / sub / f"scene{k}.dng", mosaic, BAYER_RGGB, black_level=600, exposure_s=t, sensor="Test Cam X1")
+    sensor = write_sensor_file(Sensor("test_cam_x1", "photography", 2.5, 3.2, 600.0, 16383, 80000, cfa=BAYER_RGGB),
+                               tmp_path / "test_cam_x1.json")
+    args = ["--domain", "photography", "--data_root", str(root), "--out", str(tmp_path / "tiles"), "--tile", "64", "--quiet"]
+    assert main(args) == 1 and "has no registered sensor" in capsys.readouterr().out  # every file refused, named
+    assert main([*args[:5], str(tmp_path / "tiles2"), *args[6:], "--sensor", str(sensor)]) == 0
+    meta = __import__("json").loads((tmp_path / "tiles2" / "photography" / "metadata.json").read_text())
+    assert meta and all(t["gain_e_per_adu"] == 2.5 and t["sensor"] == "test_cam_x1" for t in meta["tiles"])
+    from pgd_nb.restore import load_observation
+    obs = load_observation(root / "noisy" / "scene0.dng", sensor=sensor)
+    assert obs.raw.sensor.name == "test_cam_x1" and obs.frames[0].shape == (3, 64, 96)
+    assert abs(obs.read_noise_e - (3.2 ** 2 + 2.5 ** 2 / 12) ** 0.5) < 1e-9  # read noise and the ADC's quantization
