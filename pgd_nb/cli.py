@@ -33,11 +33,12 @@ def _scalar(text:str, kind:str):
 
 # %% ../nbs/00c_cli.ipynb #a6f9658a
 def _guess(text:str):
-    "A dict value: a bool, int or float when it reads as one, else the text."
-    for kind in ("bool", "int", "float"):
+    "A dict value: an int or float when it reads as one, a bool for true/false/yes/no/on/off, else the text."
+    for kind in ("int", "float"):
         try: return _scalar(text, kind)
         except ValueError: pass
-    return text.strip()
+    t = text.strip()
+    return {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}.get(t.lower(), t)
 
 # %% ../nbs/00c_cli.ipynb #7c90bfa2
 def field_kind(f) -> tuple[str, str|None, bool]:
