@@ -20,6 +20,7 @@ from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
 from .errors import ConfigError
 from .guidance import METHODS, ForwardModel
+from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
 from .metrics import ssim
@@ -175,7 +176,8 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     return rows, images
 
 # %% ../nbs/17_evaluate.ipynb #354ea029
-def demo_truth(raw_root, clean_path, frame:int=0) -> np.ndarray|None:
+def demo_truth(raw_root, clean_path, frame:int=0, raw=None,  # raw: the clean file's RawFrame, if already read
+              ) -> np.ndarray|None:
     """Noise-free electrons (C, H, W planes) of a clean file of the embedded demo data, from its manifest; None for
     other data."""
     man = Path(raw_root) / "demo_manifest.json"
@@ -184,7 +186,7 @@ def demo_truth(raw_root, clean_path, frame:int=0) -> np.ndarray|None:
     entry = next((f for f in json.loads(man.read_text())["files"] if f["file"] == rel and f.get("truth")), None)
     if entry is None: return None
     t = np.load(Path(raw_root) / entry["truth"]).astype(np.float32)
-    raw = load_observation(clean_path).raw
+    raw = raw if raw is not None else read_raw(clean_path)  # for its CFA
     return frames_to_planes(t, np.zeros(t.shape, bool), raw.cfa)[frame if raw.cfa is None else 0][0]
 
 
@@ -203,7 +205,7 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
         ratio, how = resolve_exposure_ratio(o, ref, None if thin else p.exposure_ratio)
         s = o.raw.sensor
         for f in range(min(len(o.frames), 1)):  # the first frame of a stack
-            truth = demo_truth(raw_root, p.clean, f) if reference in ("auto", "truth") else None
+            truth = demo_truth(raw_root, p.clean, f, ref.raw) if reference in ("auto", "truth") else None
             if reference == "truth" and truth is None:
                 raise ConfigError("no noise-free truth for this data", p.clean, "use reference='clean'")
             obs.append(

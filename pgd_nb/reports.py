@@ -22,50 +22,19 @@ from .utils import provenance, repo_root, write_json, write_text
 __all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'run_report', 'ReportJob', 'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
-PRESETS = {
-    "smoke": {
-        "train": {"preset": "tiny", "kimg": 0.1, "batch": 8, "crop": 32},
-        "restore": {"method": "daps", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
-        "evaluate": {
-            "protocol": "split",
-            "method": "daps",
-            "samples": 4,
-            "steps": 4,
-            "num_frames": 1,
-            "crop": 64,
-            "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_unguided",
-        },
-    },
-    "demo": {
-        "train": {"preset": "tiny", "kimg": 4.0, "batch": 16, "crop": 64},
-        "restore": {"method": "daps", "samples": 4, "steps": 20, "num_frames": 2, "crop": 128},
-        "evaluate": {
-            "protocol": "split,classical",
-            "method": "daps",
-            "samples": 8,
-            "steps": 16,
-            "num_frames": 3,
-            "crop": 64,
-            "peaks": "1,5,20,60",
-            "realizations": 2,
-            "image_size": 64,
-            "images": "camera",
-        },
-    },
-    "gpu": {
-        "train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128},
-        "restore": {"method": "daps", "samples": 16, "steps": 50, "num_frames": 8, "crop": 0},
-        "evaluate": {
-            "protocol": "split,classical",
-            "method": "daps",
-            "samples": 19,
-            "steps": 50,
-            "num_frames": 50,
-            "crop": 0,
-            "realizations": 10,
-            "image_size": 256,
-        },
-    },
+PRESETS = {  # per run size: the parameters of each run notebook
+    "smoke": {"train": {"preset": "tiny", "kimg": 0.1, "batch": 8, "crop": 32},
+              "restore": {"method": "daps", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
+              "evaluate": {"protocol": "split", "method": "daps", "samples": 4, "steps": 4, "num_frames": 1, "crop": 64,
+                           "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_unguided"}},
+    "demo": {"train": {"preset": "tiny", "kimg": 4.0, "batch": 16, "crop": 64},
+             "restore": {"method": "daps", "samples": 4, "steps": 20, "num_frames": 2, "crop": 128},
+             "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 8, "steps": 16, "num_frames": 3,
+                          "crop": 64, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera"}},
+    "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128},
+            "restore": {"method": "daps", "samples": 16, "steps": 50, "num_frames": 8, "crop": 0},
+            "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 19, "steps": 50, "num_frames": 50,
+                         "crop": 0, "realizations": 10, "image_size": 256}},
 }
 STEPS = ("train", "restore", "evaluate")
 
@@ -82,7 +51,7 @@ def new_report_dir(reports:Path, domain:str, preset:str) -> Path:
             return d
         except FileExistsError:
             continue
-    raise ConfigError("no free run number", base)
+    raise PGDError("no free run number", base, "move older runs out of this folder")  # the folder's state: failed work
 
 # %% ../nbs/18_reports.ipynb #b035677a
 _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
@@ -318,9 +287,6 @@ def main(argv=None):
                     indent=1,
                 )
             )
-        for d in domains:
-            try: run_report(d, job.preset, job.data_root, job.reports, overrides)
-            # a step that fails is failed work (exit 1)
-            except ConfigError as e: raise PGDError(e.problem, e.source, e.fix) from e
+        for d in domains: run_report(d, job.preset, job.data_root, job.reports, overrides)  # a failed step: exit 1
         print(f"pgd_report: index at {Path(job.reports) / 'index.html'}")
     return run_cli("pgd_report", ap, work, argv)
