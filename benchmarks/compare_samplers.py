@@ -31,7 +31,7 @@ def main():
         runs = sorted(p for p in (cache / "runs").glob(a.run_glob.format(domain=domain)) if (p / "best.pt").is_file())
         ckpt = str(runs[-1]) if runs else demo_checkpoint(domain, cache)
         prior = load_prior(ckpt)
-        obs = test_observations(domain, raw, a.frames, a.crop)
+        obs = test_observations(domain, raw, a.frames, a.crop, scaling=prior.scaling(domain))
         print(f"{domain}: run {Path(ckpt).parent.name if ckpt.endswith('.pt') else Path(ckpt).name}, {len(obs)} frames, crop {a.crop}, {a.samples} samples", flush=True)
         for method, steps, opts in [("daps", 33, {}), ("dps", 30, {}), ("gibbs", 150, {})]:
             cfg = EvalConfig(domain, ckpt, method=method, samples=a.samples, steps=steps, sampler_options=opts)

@@ -19,8 +19,8 @@ from .errors import CalibrationError, ConfigError, check_positive
 __all__ = ['COLOURS', 'BAYER_RGGB', 'XTRANS', 'SENSORS', 'DOMAINS', 'cfa_counts', 'Sensor', 'sensor_gain_read_noise',
            'quantization_variance_e2', 'total_read_noise_e', 'get_sensor', 'Domain', 'get_domain', 'read_sensor_file',
            'write_sensor_file', 'black_level_map', 'adu_to_electrons', 'electrons_to_adu', 'electrons_to_scaled',
-           'scaled_to_electrons', 'scaled_to_model', 'model_to_scaled', 'saturation_mask', 'PhotonTransfer',
-           'estimate_gain_read_noise']
+           'scaled_to_electrons', 'scaled_to_model', 'model_to_scaled', 'saturation_mask', 'Scaling', 'choose_scale',
+           'PhotonTransfer', 'estimate_gain_read_noise', 'CameraOffset', 'estimate_dark_offset', 'estimate_pair_offset']
 
 # %% ../nbs/01_calibration.ipynb #04272167
 COLOURS = ("R", "G", "B")
@@ -237,6 +237,55 @@ def saturation_mask(adu, white_level:float):
     "True where a photosite reached the white level and carries no usable likelihood."
     return adu >= white_level
 
+# %% ../nbs/01_calibration.ipynb #6cce29c8
+@dataclass(frozen=True)
+class Scaling:
+    "Electrons ↔ scaled units of one dataset, u = (e + offset) / scale, and how the scale was chosen."
+    scale:float  # electrons per scaled unit
+    offset:float=0.0  # electrons added before scaling
+    source:str="given"  # how: "given", "default of sensor …", "99.9th percentile of …"
+
+    def __post_init__(self):
+        check_positive(self.scale, "scale", "Scaling", ConfigError)
+        if not math.isfinite(self.offset): raise ConfigError(f"offset must be finite, got {self.offset}", "Scaling")
+
+    @classmethod
+    def of_sensor(cls, sensor:Sensor) -> "Scaling":
+        "The registered default of a sensor."
+        return cls(float(sensor.scale), float(sensor.offset), f"default of sensor {sensor.name}")
+
+    def to_scaled(self, e): return electrons_to_scaled(e, self.scale, self.offset)
+    def to_electrons(self, u): return scaled_to_electrons(u, self.scale, self.offset)
+
+    def same_as(self, other:"Scaling") -> bool:
+        "Whether two scalings map electrons alike (their sources may differ)."
+        same_offset = abs(self.offset - other.offset) <= 1e-9 * self.scale
+        return math.isclose(self.scale, other.scale, rel_tol=1e-9) and same_offset
+
+
+# %% ../nbs/01_calibration.ipynb #16e5de0d
+def choose_scale(clean_e,  # electrons of clean frames: an array, or a list of arrays (NaN ignored)
+                 offset:float=0.0,  # electrons added before scaling
+                 percentile:float=99.9,  # of e + offset
+                 what:str="the clean frames",  # what the values are, for the stated source
+                ) -> Scaling:
+    "A `Scaling` whose scale is the `percentile`-th percentile of e + offset, rounded up to two significant figures."
+    arrays = clean_e if isinstance(clean_e, (list, tuple)) else [clean_e]
+    v = np.concatenate([np.asarray(a, np.float64).ravel() for a in arrays]) + offset
+    v = v[np.isfinite(v)]
+    if v.size == 0: raise CalibrationError(f"no finite values in {what} to choose a scale from", "scale")
+    q = float(np.percentile(v, percentile))
+    if not q > 0:
+        raise CalibrationError(
+            f"the {percentile:g}th percentile of {what} (+ offset {offset:g}) is {q:.3g} e⁻, not positive",
+            "scale",
+            "give the scale in electrons per scaled unit",
+        )
+    step = 10.0 ** (math.floor(math.log10(q)) - 1)
+    scale = float(f"{math.ceil(round(q / step, 9)) * step:.2g}")  # round(…, 9): 24.000000001 stays 24
+    return Scaling(scale, float(offset), f"{percentile:g}th percentile of {what} ({q:.4g} e⁻), rounded up")
+
+
 # %% ../nbs/01_calibration.ipynb #8f4b97c6
 @dataclass(frozen=True)
 class PhotonTransfer:
@@ -328,3 +377,80 @@ def estimate_gain_read_noise(flat_pairs:Sequence,  # (a, b) flat fields in ADU, 
     dread_dv = 1 / (2 * math.sqrt(v_r) * slope) + dread_dslope * dslope_dv  # direct, and through the slope
     read_err = math.sqrt(dread_dslope ** 2 * var_slope_flats + dread_dv ** 2 * var_v_read)
     return PhotonTransfer(gain, gain_err, read, read_err, bias, S, V, n_all - len(pairs))
+
+# %% ../nbs/01_calibration.ipynb #ae23c5a9
+@dataclass(frozen=True)
+class CameraOffset:
+    "An estimated camera offset in ADU, its 1σ standard error, and how it was found."
+    offset_adu:float
+    error_adu:float
+    pixels:int  # pixels used
+    estimator:str
+    background_e:float|None=None  # dark region: mean signal of its pixels above the offset, electrons
+    exposure_ratio:float|None=None  # pair: signal ratio clean / noisy (1/β)
+
+
+# %% ../nbs/01_calibration.ipynb #0cf1f0a9
+def estimate_dark_offset(frames,  # ADU: one (H, W) frame, a stack (N, H, W) or a list of them
+                         gain_e_per_adu:float, read_noise_e:float,
+                         dark_fraction:float=0.05,  # share of each frame taken as dark background
+                         box:int=15,  # neighbourhood edge (px) that decides how dark a pixel's region is
+                         quantized:bool=True,  # integer ADU (1/12 ADU² of rounding in the variance)
+                        ) -> CameraOffset:
+    "Camera offset (ADU) from the darkest regions of frames of known gain and read noise (moment estimator)."
+    from scipy.ndimage import uniform_filter
+    planes = [p for f in (frames if isinstance(frames, (list, tuple)) else [frames])
+              for p in np.asarray(f, np.float64).reshape((-1,) + np.shape(f)[-2:])]
+    if not 0 < dark_fraction <= 0.5: raise ConfigError(f"dark_fraction must be in (0, 0.5], got {dark_fraction}",
+                                                       "dark_fraction")
+    left, right = [], []
+    for p in planes:
+        around = (uniform_filter(p, box, mode="reflect") * box * box - p) / (box * box - 1)  # the pixel left out
+        dark = around <= np.quantile(around, dark_fraction)
+        w = p.shape[1] // 2 * 2
+        both = dark[:, 0:w:2] & dark[:, 1:w:2]  # side-by-side pairs (2k, 2k + 1), both dark
+        left.append(p[:, 0:w:2][both])
+        right.append(p[:, 1:w:2][both])
+    a, b = np.concatenate(left), np.concatenate(right)
+    if a.size < 50:
+        raise CalibrationError(f"only {2 * a.size} dark pixels", "frames", "give larger frames or more of them")
+    g, n = float(gain_e_per_adu), a.size
+    mean = float((a.mean() + b.mean()) / 2)
+    var = float(np.mean((a - b) ** 2) / 2)  # the noise variance without the spread of λ across the region
+    signal_adu = var - (read_noise_e / g) ** 2 - (1 / 12 if quantized else 0.0)
+    error = math.sqrt(float(np.var(np.concatenate([a, b]))) / (2 * n) + g * g * 2 * var * var / n)
+    how = "dark-region moments: o = mean − g·(var − σ_r²/g² − 1/12), var from side-by-side pairs"
+    return CameraOffset(mean - g * signal_adu, error, int(2 * n), how, background_e=g * g * signal_adu)
+
+
+# %% ../nbs/01_calibration.ipynb #5121bf08
+def estimate_pair_offset(noisy_adu,  # ADU of the noisy frame(s)
+                         clean_adu,  # ADU of its aligned clean partner, same shape, same camera
+                         bad=None,  # True where either frame is flagged
+                        ) -> CameraOffset:
+    "Camera offset (ADU) shared by a noisy frame and its aligned clean partner: the intercept of noisy = α + β·clean."
+    y, x = np.asarray(noisy_adu, np.float64).ravel(), np.asarray(clean_adu, np.float64).ravel()
+    if y.shape != x.shape:
+        raise CalibrationError(f"the frames differ in size ({np.shape(noisy_adu)} and {np.shape(clean_adu)})",
+                               "clean_adu", "give the clean partner of this exact frame")
+    ok = np.isfinite(x) & np.isfinite(y) & (True if bad is None else ~np.asarray(bad, bool).ravel())
+    y, x = y[ok], x[ok]
+    n, xm = y.size, x.mean()
+    xc = x - xm
+    sxx = float(np.sum(xc * xc))
+    if n < 100 or not sxx > 0:
+        raise CalibrationError("the clean frame is flat or too small to fit a line", "clean_adu")
+    beta = float(np.sum(xc * y) / sxx)
+    a0 = float(y.mean())
+    e2 = (y - a0 - beta * xc) ** 2
+    var_a0, var_b, cov = e2.sum() / n**2, float(np.sum(e2 * xc * xc)) / sxx**2, float(np.sum(e2 * xc)) / (n * sxx)
+    alpha = a0 - beta * xm
+    var_alpha, cov_ab = var_a0 + xm * xm * var_b - 2 * xm * cov, cov - xm * var_b
+    if not beta < 1:
+        raise CalibrationError(f"the noisy frame is not dimmer than the clean one (slope {beta:.3g})", "noisy_adu",
+                               "give the noisy frame first and its long-exposure partner second")
+    ga, gb = 1 / (1 - beta), alpha / (1 - beta) ** 2  # gradient of o = α/(1 − β)
+    error = math.sqrt(max(ga * ga * var_alpha + gb * gb * var_b + 2 * ga * gb * cov_ab, 0.0))
+    return CameraOffset(alpha / (1 - beta), error, int(n), "pair regression: noisy = α + β·clean, o = α/(1 − β)",
+                        exposure_ratio=1 / beta if beta > 0 else None)
+

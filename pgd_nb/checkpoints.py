@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
-from .calibration import DOMAINS
+from .calibration import DOMAINS, Scaling, get_sensor
 from .edm import EDMPrecond
 from .errors import CheckpointError
 from .networks import make_network
@@ -52,6 +52,7 @@ class Prior:
     checkpoint:str
     step:int|None=None
     crop:int|None=None  # size of the training crops: the tile size it has learnt images at
+    scalings:dict=field(default_factory=dict)  # {domain: Scaling} of the tiles it learnt from
 
     def labels(self, domain:str) -> torch.Tensor:
         "One-hot label of a domain, refusing domains the network was not trained on."
@@ -65,10 +66,26 @@ class Prior:
         lab[DOMAINS[domain].index] = 1
         return lab
 
+    def scaling(self, domain:str) -> Scaling:
+        """The scaling of the tiles it learnt `domain` from: what restoration must use (a run that recorded none: the
+        domain's registered default, which every run used before scales were recorded)."""
+        self.labels(domain)
+        if domain in self.scalings: return self.scalings[domain]
+        s = Scaling.of_sensor(get_sensor(DOMAINS[domain].sensor))
+        return replace(s, source=s.source + "; the run recorded no scale")
+
     def tile_size(self, H:int, W:int, tile:int|None=None) -> int:
         """Tile edge for an H × W frame: `tile`, else the training crop, else 256; a smaller frame is not padded up to
         it (the network is convolutional)."""
         return min(tile or self.crop or 256, -(-max(H, W) // 16) * 16)
+
+
+# %% ../nbs/11b_checkpoints.ipynb #79a84e1d
+def _recorded_scalings(state:dict, run_dir:Path) -> dict:
+    "{domain: Scaling fields} from a checkpoint, else from its run's data.json, else empty."
+    if state.get("scaling"): return state["scaling"]
+    data = run_dir / "data.json"
+    return json.loads(data.read_text())["scalings"] if data.is_file() else {}
 
 
 # %% ../nbs/11b_checkpoints.ipynb #e4c7ec42
@@ -113,5 +130,6 @@ def load_prior(checkpoint, device="cpu") -> Prior:
         str(path),
         state.get("step"),
         opts.get("crop"),
+        {d: Scaling(**s) for d, s in _recorded_scalings(state, path.parent).items()},
     )
 

@@ -13,12 +13,12 @@ import torch
 from torch.utils.data import Dataset, Sampler
 from fastcore.basics import patch
 
-from .calibration import DOMAINS, scaled_to_model
+from .calibration import DOMAINS, Scaling, scaled_to_model
 from .errors import ConfigError, LayoutError
 from .transforms import apply_dihedral
 
 # %% auto #0
-__all__ = ['load_metadata', 'TileDataset', 'DomainBalancedSampler']
+__all__ = ['load_metadata', 'metadata_scaling', 'TileDataset', 'DomainBalancedSampler']
 
 # %% ../nbs/09_data.ipynb #86359026
 def load_metadata(root, domain:str) -> dict:
@@ -28,6 +28,17 @@ def load_metadata(root, domain:str) -> dict:
         raise LayoutError(f"no preprocessed tiles for {domain} (missing {path.name})", Path(root) / domain,
                           f"run pgd_preprocess --domain {domain} --out {root} first")
     return json.loads(path.read_text())
+
+# %% ../nbs/09_data.ipynb #25fbadd9
+def metadata_scaling(meta:dict, where=None) -> Scaling:
+    "The `Scaling` the tiles of one metadata.json hold (older metadata: the one scale all its tiles share)."
+    if meta.get("scaling"): return Scaling(**meta["scaling"])
+    pairs = sorted({(float(r["scale"]), float(r.get("offset", 0.0))) for r in meta.get("tiles", [])})
+    if len(pairs) != 1:
+        raise ConfigError(f"its tiles were written at {len(pairs)} scales {pairs[:4]}", where,
+                          "preprocess the dataset again into an empty folder")
+    return Scaling(*pairs[0], "recorded in each tile")
+
 
 # %% ../nbs/09_data.ipynb #1ee7e461
 class TileDataset(Dataset):
@@ -58,9 +69,11 @@ class TileDataset(Dataset):
         if bad:
             raise ConfigError(f"unknown domain(s) {bad}", "domains", f"use {', '.join(DOMAINS)}")
         self.domains = domains
-        self.records = []
+        self.records, self.scalings = [], {}  # scalings: the Scaling of each domain's tiles
         for d in domains:
-            for r in load_metadata(self.root, d)["tiles"]:
+            meta = load_metadata(self.root, d)
+            self.scalings[d] = metadata_scaling(meta, self.root / d / "metadata.json")
+            for r in meta["tiles"]:
                 if r["split"] == split and r["role"] == role:
                     self.records.append({**r, "domain": d})
         if not self.records:

@@ -18,7 +18,7 @@ from .io import write_dng, write_fits, write_mrc, write_tiff
 from .utils import save_npy, write_json
 
 # %% auto #0
-__all__ = ['DEMO_SIZES', 'observe_adu', 'make_demo_dataset', 'DemoDataJob', 'main']
+__all__ = ['DEMO_VERSION', 'DEMO_SIZES', 'observe_adu', 'make_demo_dataset', 'DemoDataJob', 'main']
 
 # %% ../nbs/07_demo_data.ipynb #8c2ed82c
 def _rng(seed:int, *keys:int) -> np.random.Generator:
@@ -117,7 +117,7 @@ def _photo_scene(out_dir:Path, camera:str, scene:int, seed:int, size:int) -> lis
 # %% ../nbs/07_demo_data.ipynb #5f48a6e5
 _MICRO_STRUCTURES = ("Cells", "Tissue", "Microtubules", "CCPs")
 _MICRO_LEVELS = {1: 4.0, 2: 10.0, 3: 25.0, 4: 60.0}  # level → peak electrons
-_MICRO_GT_PEAK, _MICRO_OFFSET = 30000.0, 100
+_MICRO_GT_PEAK, _MICRO_OFFSET = 10000.0, 100  # GT peak e⁻; camera offset ADU (in the data, not in the files)
 
 def _filaments(rng, size:int) -> np.ndarray:
     img = np.zeros((size, size))
@@ -172,7 +172,7 @@ def _micro_cell(out_dir:Path, structure:str, cell:int, seed:int, size:int) -> li
     frames = frames / max(frames.max(), 1e-9) + 0.02  # a little background fluorescence
     fmt = "mrc" if cell % 2 == 0 else "tif"
     folder = f"{structure}/Cell_{cell + 1:03d}"
-    meta = {"sensor": sensor.name, "black_level": _MICRO_OFFSET, "exposure_s": 0.01}
+    meta = {"sensor": sensor.name, "exposure_s": 0.01}  # like BioSR: the offset is in the data, not in the file
     records = []
     for name, peak, role in [("RawSIMData_gt", _MICRO_GT_PEAK, "clean")] + [
         (f"RawSIMData_level_{k:02d}", v, "noisy") for k, v in _MICRO_LEVELS.items()
@@ -198,7 +198,7 @@ def _micro_cell(out_dir:Path, structure:str, cell:int, seed:int, size:int) -> li
     return records
 
 # %% ../nbs/07_demo_data.ipynb #0b52216c
-_ASTRO_EXPTIME, _ASTRO_SKY_E, _ASTRO_FULL_WELL = 60.0, 8.0, 80000.0
+_ASTRO_EXPOSURE_S, _ASTRO_NCOMBINE, _ASTRO_FULL_WELL = 500.0, 40, 80000.0  # one exposure; exposures summed; e⁻
 
 def _m13() -> np.ndarray|None:
     import astropy
@@ -217,14 +217,19 @@ def _hdf_crop(rng, size:int) -> np.ndarray:
     return np.clip(c - np.median(c), 0, None) / max(np.percentile(c, 99.9), 1e-9)
 
 # %% ../nbs/07_demo_data.ipynb #cdc1c3a4
+_MOFFAT_A = 2.5 / (2 * np.sqrt(2 ** (1 / 3) - 1))  # Moffat β = 3 with FWHM 2.5 px
+
+def _star(size:int, cy:float, cx:float) -> np.ndarray:
+    "A Moffat (β = 3, FWHM 2.5 px) point source of peak 1 centred at (cy, cx)."
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
+    return (1 + ((yy - cy) ** 2 + (xx - cx) ** 2) / _MOFFAT_A**2) ** -3
+
 def _sim_field(rng, size:int) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     img = np.zeros((size, size))
-    for _ in range(rng.integers(20, 60)):  # stars: Moffat β = 3, FWHM ≈ 2.5 px, fluxes ∝ power law
-        cy, cx = rng.uniform(0, size, 2)
+    for _ in range(rng.integers(20, 60)):  # stars: fluxes ∝ power law
         flux = 50 * rng.pareto(1.5) + 5
-        a = 2.5 / (2 * np.sqrt(2 ** (1 / 3) - 1))
-        img += flux * (2 / (np.pi * a * a)) * (1 + ((yy - cy) ** 2 + (xx - cx) ** 2) / a ** 2) ** -3
+        img += flux * (2 / (np.pi * _MOFFAT_A**2)) * _star(size, *rng.uniform(0, size, 2))
     for _ in range(rng.integers(3, 10)):  # galaxies: inclined exponential disks
         cy, cx = rng.uniform(0, size, 2)
         r = rng.uniform(2, 8)
@@ -242,17 +247,20 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
     if field == 0 and m13 is not None: scene, source = m13[:size, :size], "m13.fits (astropy test data)"
     elif field % 2 == 1: scene, source = _hdf_crop(rng, size), "hubble_deep_field (scikit-image)"
     else: scene, source = _sim_field(rng, size), "simulated stars and galaxies"
-    # ≤ 1 in the sensor's scaled units (scale 170 e⁻, offset 5 e⁻)
-    lam = _ASTRO_SKY_E + np.clip(scene, 0, 1.2) * rng.uniform(100, 130)
-    read = [float(r) for r in rng.uniform(4.5, 5.5, 4)]
-    sigma = float(np.mean(read))
+    # one 500 s exposure: sky 30–90 e⁻, the scene's 99.9th percentile 300–900 e⁻ above it, and a few bright
+    # foreground stars peaking at 3·10³–1.6·10⁵ e⁻ (log-uniform; cores above the 80 000 e⁻ full well are flagged)
+    lam1 = rng.uniform(30, 90) + np.clip(scene, 0, None) * rng.uniform(300, 900)
+    for _ in range(rng.integers(2, 6)):
+        lam1 = lam1 + 10 ** rng.uniform(3.5, 5.2) * _star(size, *rng.uniform(0, size, 2))
+    N, sat = _ASTRO_NCOMBINE, lam1 >= _ASTRO_FULL_WELL
+    lam = N * np.minimum(lam1, _ASTRO_FULL_WELL)  # the deep frame: the sum of N aligned exposures
+    read = [float(r) for r in rng.uniform(4.5, 5.5, 4)]  # per amplifier, one read
+    sigma = float(np.mean(read)) * np.sqrt(N)
     e = rng.poisson(lam) + rng.normal(0, sigma, lam.shape)
     dq = np.zeros(lam.shape, np.int16)
-    hits = rng.random(lam.shape) < 2e-4  # cosmic rays
+    hits = rng.random(lam.shape) < 2e-4  # cosmic rays the combination missed
     e[hits] += rng.uniform(500, 20000, hits.sum())
     dq[hits] |= 8192
-    sat = e >= _ASTRO_FULL_WELL
-    e[sat] = _ASTRO_FULL_WELL
     dq[sat] |= 256
     name = f"j{field:04d}"
     header = {
@@ -261,7 +269,8 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
         "DETECTOR": "WFC",
         "FILTER1": "F775W",
         "CCDGAIN": 2.0,
-        "EXPTIME": _ASTRO_EXPTIME,
+        "EXPTIME": N * _ASTRO_EXPOSURE_S,
+        "NCOMBINE": N,
         "READNSEA": read[0],
         "READNSEB": read[1],
         "READNSEC": read[2],
@@ -274,13 +283,14 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
         out_dir / (rel + ".fits"),
         e.astype(np.float32),
         header,
-        err=np.sqrt(np.clip(e, 0, None) + sigma**2),
+        err=np.sqrt(np.clip(e, 0, None) + sigma**2),  # electrons, like SCI
         dq=dq,
         sci_header={"BUNIT": "ELECTRONS", "EXTNAME": "SCI"},
     )
     spectrum = np.exp(-0.5 * ((np.arange(61) - 30) / 12.0) ** 2)
     spectrum /= spectrum.sum()
-    grism_lam = _ASTRO_SKY_E + convolve1d(lam - _ASTRO_SKY_E, spectrum, axis=1)
+    sky = float(np.median(lam))
+    grism_lam = sky + convolve1d(lam - sky, spectrum, axis=1)
     g = rng.poisson(grism_lam) + rng.normal(0, sigma, lam.shape)
     grel = f"{name}/hst_{name}_acs_wfc_g800l_sci"
     write_fits(
@@ -309,6 +319,7 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
     ]
 
 # %% ../nbs/07_demo_data.ipynb #2143c145
+DEMO_VERSION = 2  # bump when the demo data change; 2: HST-like astronomy, BioSR offset not in the files
 DEMO_SIZES = {"photography": dict(sony_scenes=20, fuji_scenes=8, size=512),
               "microscopy": dict(cells_per_structure=4, size=256),
               "astronomy": dict(fields=16, size=256)}
@@ -349,10 +360,13 @@ def make_demo_dataset(domain:str,  # "photography", "microscopy" or "astronomy"
     manifest_path = out_dir / "demo_manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
-        if (manifest.get("domain"), manifest.get("seed"), manifest.get("small")) == (domain, seed, small):
+        if (manifest.get("domain"), manifest.get("seed"), manifest.get("small"), manifest.get("version")) == (
+            domain, seed, small, DEMO_VERSION
+        ):
             return manifest
         raise PGDError(
-            f"holds a different demo dataset ({manifest.get('domain')}, seed {manifest.get('seed')})",
+            f"holds a different demo dataset ({manifest.get('domain')}, seed {manifest.get('seed')}, "
+            f"version {manifest.get('version', 1)} of {DEMO_VERSION})",
             out_dir,
             "choose an empty folder",
         )
@@ -364,6 +378,7 @@ def make_demo_dataset(domain:str,  # "photography", "microscopy" or "astronomy"
         "domain": domain,
         "seed": seed,
         "small": small,
+        "version": DEMO_VERSION,
         "sensor": DOMAINS[domain].sensor,
         "files": records,
         "note": "demo data generated by pgd_nb from images bundled with "

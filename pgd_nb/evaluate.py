@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .baselines import make_baselines
-from .calibration import DOMAINS, electrons_to_scaled, get_domain, scaled_to_electrons
+from .calibration import DOMAINS, Scaling, electrons_to_scaled, get_domain, get_sensor, scaled_to_electrons
 from .checkpoints import load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
@@ -191,7 +191,9 @@ def demo_truth(raw_root, clean_path, frame:int=0, raw=None,  # raw: the clean fi
 
 
 # %% ../nbs/17_evaluate.ipynb #4ca3be86
-def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0, reference:str="auto") -> list[dict]:
+def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0, reference:str="auto",
+                      scaling:Scaling|None=None,  # the prior's (`Prior.scaling`); None: the sensor's default
+                     ) -> list[dict]:
     """Up to num_frames test observations of a domain: name, y (C,H,W) e⁻, bad, reference e⁻ (noise-free truth of the
     demo data when `auto`), forward model, level."""
     pairs = find_layout(raw_root, domain, seed).split("test")
@@ -200,8 +202,8 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
     obs = []
     for p in pairs[:num_frames]:
         thin = p.fraction if p.noisy is None else None
-        o = load_observation(p.clean if thin else p.noisy, thin=thin, seed=seed)
-        ref = load_observation(p.clean)
+        o = load_observation(p.clean if thin else p.noisy, thin=thin, seed=seed, partner=None if thin else p.clean)
+        ref = load_observation(p.clean, black_adu=float(o.raw.black_level) if o.camera_offset else None)
         ratio, how = resolve_exposure_ratio(o, ref, None if thin else p.exposure_ratio)
         s = o.raw.sensor
         for f in range(min(len(o.frames), 1)):  # the first frame of a stack
@@ -219,7 +221,7 @@ def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0
                     "bad": centre_crop(o.bad[f], crop),
                     "clean": centre_crop(truth if truth is not None else ref.frames[f], crop),
                     "sensor": s,
-                    "fm": o.forward_model(ratio),
+                    "fm": o.forward_model(ratio, scaling),
                 }
             )
     return obs
@@ -233,7 +235,9 @@ def split_protocol(
     from tqdm import tqdm
 
     rows, figs = [], []
-    obs = test_observations(cfg.domain, raw_root, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference)
+    obs = test_observations(
+        cfg.domain, raw_root, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference, prior.scaling(cfg.domain)
+    )
     for j, o in enumerate(tqdm(obs, desc=f"split {cfg.domain}", disable=not progress)):
         r, imgs = score_methods(
             prior,
@@ -278,8 +282,7 @@ def classical_images(names, size:int) -> dict:
 def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, progress:bool=True) -> list[dict]:
     "Rows per image, peak, realization and method; PSNR (dB) on the photo-electron scale with peak p, no clipping."
     from tqdm import tqdm
-    from pgd_nb.calibration import get_sensor
-    sensor = get_sensor(DOMAINS[cfg.domain].sensor)
+    sc = prior.scaling(cfg.domain) if prior is not None else Scaling.of_sensor(get_sensor(DOMAINS[cfg.domain].sensor))
     rows = []
     jobs = [
         (n, img, p, k)
@@ -290,8 +293,8 @@ def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, pr
     for n, img, p, k in tqdm(jobs, desc="classical", disable=not progress):
         lam = img * p
         y = sample_poisson_gaussian(lam, p / 10, np.random.default_rng([cfg.seed, int(p * 1000), k]))[None]
-        ratio = u_peak * sensor.scale / p
-        fm = ForwardModel(scale=sensor.scale, read_noise_e=p / 10, offset=sensor.offset, exposure_ratio=ratio)
+        ratio = u_peak * sc.scale / p
+        fm = ForwardModel(scale=sc.scale, read_noise_e=p / 10, offset=sc.offset, exposure_ratio=ratio)
         r, imgs = score_methods(
             prior, cfg.domain, y, fm, lam[None] * ratio, methods, cfg, ours=prior is not None, keep=True
         )
@@ -439,6 +442,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         metrics["tables"]["cross"] = rows
     else:
         prior = load_prior(cfg.checkpoint, resolve_device(cfg.device, "EvalConfig.device"))
+        metrics["scaling"] = asdict(prior.scaling(cfg.domain))  # the prior's: every scaled figure is in its units
         base_cfg = RestoreConfig(
             cfg.method, samples=cfg.baseline_samples, steps=cfg.steps, seed=cfg.seed, device=cfg.device, batch=4
         )
@@ -469,19 +473,12 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         else:
             u_peak = cfg.u_peak
             if u_peak is None and raw is not None:
+                sc = prior.scaling(cfg.domain)
                 clean = [
                     o["clean"]
-                    for o in test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference)
+                    for o in test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference, sc)
                 ]
-                s = DOMAINS[cfg.domain]
-                from pgd_nb.calibration import get_sensor
-
-                sen = get_sensor(s.sensor)
-                u_peak = float(
-                    np.percentile(
-                        np.concatenate([electrons_to_scaled(c, sen.scale, sen.offset).ravel() for c in clean]), 99.5
-                    )
-                )
+                u_peak = float(np.percentile(np.concatenate([sc.to_scaled(c).ravel() for c in clean]), 99.5))
             u_peak = u_peak or 0.5
             metrics["u_peak"] = u_peak
             rows = classical_protocol(prior, cfg, methods, u_peak, progress)

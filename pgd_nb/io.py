@@ -5,6 +5,7 @@
 # %% ../nbs/03_io.ipynb #5e6c4dad
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,13 @@ class RawFrame:
     err:np.ndarray|None=None  # FITS ERR extension (same unit as data)
     dq:np.ndarray|None=None  # FITS data-quality flags (0 = good)
     camera:str=""  # make and model as the file names them (camera raw)
+    black_level_known:bool=True  # False: neither the file nor a measured sensor gave it (BioSR: estimate it)
+    reads:int=1  # exposures summed in the file (FITS NCOMBINE): read_noise_e is √reads × one read's
+
+    @property
+    def exposure_read_noise_e(self) -> float|None:
+        "Read noise of one exposure of this detector (what a simulated shorter exposure gets)."
+        return None if self.read_noise_e is None else self.read_noise_e / math.sqrt(self.reads)
 
     @property
     def calibrated(self) -> bool:  # False for a camera without a registered sensor
@@ -49,9 +57,9 @@ class RawFrame:
         raise CalibrationError(
             f"camera {self.camera or 'unknown'!r} has no registered sensor: its ADU cannot be converted to electrons",
             self.source,
-            "read it with the registered sensor of this camera (read_raw(path, sensor=...)), or measure the "
-            "camera's gain and read noise from flat and dark frames (pgd_nb.calibration.estimate_gain_read_noise) "
-            "and register a Sensor",
+            "read it with the registered sensor of this camera (read_raw(path, sensor=...), --sensor NAME), or "
+            "measure the camera from flat and dark frames (pgd_calibrate --flats DIR --darks DIR --out cam.json) "
+            "and pass the sensor file (sensor='cam.json', --sensor cam.json)",
         )
 
     def electrons(self) -> np.ndarray:
@@ -66,6 +74,13 @@ class RawFrame:
             data = data.astype(np.float64) * self.exposure_s
         if self.unit.startswith("electrons"): return np.asarray(data, dtype=np.float32)
         return adu_to_electrons(data, self.gain_e_per_adu, self.black_level).astype(np.float32)
+
+    def err_electrons(self) -> np.ndarray|None:
+        "The FITS ERR extension in electrons, like `electrons()` (None when the file has none)."
+        if self.err is None: return None
+        self.require_calibration()
+        err = self.err.astype(np.float64) * (self.exposure_s if self.unit.endswith("/s") else 1.0)
+        return (err * (self.gain_e_per_adu if self.unit.startswith("adu") else 1.0)).astype(np.float32)
 
     @property
     def quantization_e2(self) -> float:
@@ -327,6 +342,7 @@ def _read_tiff(path:Path, sensor:Sensor|None) -> RawFrame:
         path,
         sensor,
         black_level=np.asarray(float(meta.get("black_level", sensor.black_level))),
+        black_level_known="black_level" in meta or sensor.source is not None,
         white_level=float(meta.get("white_level", sensor.white_level)),
         exposure_s=meta.get("exposure_s"),
         gain_e_per_adu=float(meta.get("gain_e_per_adu", gain)),
@@ -351,6 +367,7 @@ def _read_mrc(path:Path, sensor:Sensor|None) -> RawFrame:
         path,
         sensor,
         black_level=np.asarray(float(header.get("black_level", sensor.black_level))),
+        black_level_known="black_level" in header or sensor.source is not None,
         white_level=float(header.get("white_level", sensor.white_level)),
         exposure_s=float(header["exposure_s"]) if "exposure_s" in header else None,
         gain_e_per_adu=float(header.get("gain_e_per_adu", gain)),
@@ -399,6 +416,7 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
     sensor = sensor or SENSORS["hst_acs_wfc"]
     unit = _fits_unit(str(header.get("BUNIT", "")), path)
     reads = [float(header[k]) for k in ("READNSEA", "READNSEB", "READNSEC", "READNSED") if k in header]
+    ncombine = max(1, int(header.get("NCOMBINE", 1)))  # a sum of N exposures carries N reads
     counts = unit.startswith("adu")
     gain = float(header.get("CCDGAIN", sensor.gain_e_per_adu)) if counts else 1.0
     return RawFrame(
@@ -409,7 +427,8 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
         white_level=sensor.white_level,
         exposure_s=float(header["EXPTIME"]) if "EXPTIME" in header else None,
         gain_e_per_adu=gain,
-        read_noise_e=float(np.mean(reads)) if reads else sensor.read_noise_e,
+        read_noise_e=(float(np.mean(reads)) if reads else sensor.read_noise_e) * math.sqrt(ncombine),
+        reads=ncombine,
         unit=unit,
         header=header,
         err=native(err),

@@ -206,12 +206,14 @@ def observation_noise_e(
     read_noise_e: float,  # the sensor's read noise σ_r, electrons
     quantization_e2: float = 0.0,  # the ADC's quantization variance in e⁻² (g²/12 for ADU input, 0 for electrons)
     fraction: float | None = None,  # thinning fraction f of a frame simulated from this one (None: the frame as read)
+    added_read_noise_e: float | None = None,  # read noise of the simulated exposure (None: read_noise_e)
 ) -> float:
-    "Gaussian σ (e⁻) of an observation: √(σ_r² + q) as read, √(σ_r² + f²(σ_r² + q + 1/12)) thinned to f."
+    "Gaussian σ (e⁻) of an observation: √(σ_r² + q) as read, √(σ_a² + f²(σ_r² + q + 1/12)) thinned to f."
     r2 = read_noise_e**2
     if fraction is None:
         return math.sqrt(r2 + quantization_e2)
-    return math.sqrt(r2 + fraction**2 * (r2 + quantization_e2 + 1 / 12))
+    a2 = r2 if added_read_noise_e is None else added_read_noise_e**2
+    return math.sqrt(a2 + fraction**2 * (r2 + quantization_e2 + 1 / 12))
 
 # %% ../nbs/06_layouts.ipynb #c3dccca1
 def generic_layout(root, domain:str, seed:int=0, exposure_ratio:float=1.0) -> Layout:

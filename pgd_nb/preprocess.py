@@ -8,14 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .calibration import DOMAINS, electrons_to_scaled
+from .calibration import DOMAINS, CameraOffset, Scaling, choose_scale, estimate_dark_offset, get_sensor
+from .calibration import estimate_pair_offset
 from .demo_data import make_demo_dataset
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .errors import ConfigError, PGDError
@@ -77,16 +79,17 @@ def _frames_e(frame, unit:Unit, seed:int, key:str):
     bad = frame.saturated()
     if unit.fraction is not None:  # a shorter exposure made from the clean frame; its bad pixels stay marked bad
         rng = np.random.default_rng([seed, int(key, 16) % 2**32])
-        e = thinned_observation(np.where(bad, 0, e), unit.fraction, frame.read_noise_e, rng)
+        e = thinned_observation(np.where(bad, 0, e), unit.fraction, frame.exposure_read_noise_e, rng)
     return [(i, planes, pb, info) for i, (planes, pb, info) in enumerate(frames_to_planes(e, bad, frame.cfa))]
 
 # %% ../nbs/08_preprocess.ipynb #aadb5f41
 def _read_noise(frame, unit:Unit) -> float:
     "Gaussian σ (e⁻) of the unit's frames, quantization included (see `layouts.observation_noise_e`)."
-    return observation_noise_e(frame.read_noise_e, frame.quantization_e2, unit.fraction)
+    return observation_noise_e(frame.read_noise_e, frame.quantization_e2, unit.fraction, frame.exposure_read_noise_e)
 
 def _tile_records(
-    frame, unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, written: list
+    frame, unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, written: list,
+    scaling: Scaling,
 ) -> list[dict]:
     "Write the unit's tiles (and a bad-pixel mask where a tile has bad pixels) and return their metadata records."
     s = frame.sensor
@@ -96,7 +99,7 @@ def _tile_records(
         stem += f"__thin{unit.fraction:g}"
     records = []
     for i, planes, bad, info in _frames_e(frame, unit, seed, unit.key(data_root)):
-        u = electrons_to_scaled(planes, s.scale, s.offset).astype(np.float32)
+        u = scaling.to_scaled(planes).astype(np.float32)
         grid = TileGrid.for_sensor(u.shape[1], u.shape[2], s, tile, min_overlap)
         H, W = u.shape[1:]
         for t_data, t_bad, (r, c, y0, x0) in zip(
@@ -109,7 +112,7 @@ def _tile_records(
                 mask_name = name[:-4] + "_bad.npy"
                 written.append(save_npy(dom_dir / mask_name, t_bad[0].astype(bool)))
             vh, vw = min(tile, H - y0), min(tile, W - x0)  # the part of the tile inside the frame (not padding)
-            t_e = t_data[:, :vh, :vw].astype(np.float64) * s.scale - s.offset
+            t_e = scaling.to_electrons(t_data[:, :vh, :vw].astype(np.float64))
             good = np.isfinite(t_e) & ~t_bad[:, :vh, :vw].astype(bool)
             stat = lambda fn: round(float(fn(t_e[good])), 4) if good.any() else None
             records.append(
@@ -138,8 +141,8 @@ def _tile_records(
                     "read_noise_e": _read_noise(frame, unit),
                     "black_level_adu": np.asarray(frame.black_level, float).tolist(),
                     "white_level_adu": frame.white_level,
-                    "scale": s.scale,
-                    "offset": s.offset,
+                    "scale": scaling.scale,
+                    "offset": scaling.offset,
                     "iso": frame.iso,
                     "exposure_s": frame.exposure_s,
                     "exposure_ratio": unit.exposure_ratio,
@@ -156,15 +159,23 @@ def _tile_records(
     return records
 
 # %% ../nbs/08_preprocess.ipynb #f66e4f12
+def _read(path:Path, sensor:str|None, black_adu:float|None):
+    "read_raw, with the dataset's estimated camera offset where the file has no black level."
+    frame = read_raw(path, sensor)
+    if black_adu is not None and not frame.black_level_known:
+        frame = replace(frame, black_level=np.asarray(black_adu), black_level_known=True)
+    return frame
+
 def _run_unit(
-    unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, sensor: str | None = None
+    unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, sensor: str | None,
+    scaling: Scaling, black_adu: float | None,
 ) -> tuple[str, int, float, str | None]:
     """Process one unit; returns (key, tiles written, megabytes read, error or None). A failure removes the unit's tiles
     and is returned, not raised."""
     key, written = unit.key(data_root), []
     try:
-        frame = read_raw(unit.path, sensor)
-        records = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written)
+        frame = _read(unit.path, sensor, black_adu)
+        records = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written, scaling)
         part = dom_dir / ".parts" / f"{key}.json"
         write_json(part, records, indent=None, sort_keys=True, allow_nan=False)
         return key, len(records), unit.path.stat().st_size / 1e6, None
@@ -173,27 +184,109 @@ def _run_unit(
             w.unlink(missing_ok=True)
         return key, 0, 0.0, f"{unit.path}: {type(e).__name__ + ': ' if not isinstance(e, PGDError) else ''}{e}"
 
+# %% ../nbs/08_preprocess.ipynb #5af3e9bd
+_SCALE_SAMPLE = 2**20  # values kept per plane when choosing a scale
+
+def _try_read(path:Path, sensor:str|None, black_adu:float|None=None):
+    "The frame, or the PGDError that reading it raised (the unit's own processing reports it)."
+    try: return _read(path, sensor, black_adu)
+    except PGDError as e: return e
+
+def _camera_offset(units:list, sensor:str|None) -> CameraOffset:
+    """The camera offset (ADU) of a dataset: from its dimmest noisy files against their clean partners (pair
+    regression, combined by inverse variance), else from the dark background of those files."""
+    noisy = [u for u in units if u.role == "noisy" and u.fraction is None] or [u for u in units if u.role == "clean"]
+    lowest = min((u.level for u in noisy if u.level is not None), default=None)
+    chosen = [u for u in noisy if u.level == lowest]
+    pairs = [(_try_read(u.path, sensor), _try_read(u.partner, sensor)) for u in chosen if u.partner is not None]
+    fits = [estimate_pair_offset(a.data, b.data, a.saturated() | b.saturated()) for a, b in pairs
+            if not isinstance(a, PGDError) and not isinstance(b, PGDError) and a.data.shape == b.data.shape]
+    if fits:
+        w = np.array([1 / f.error_adu**2 for f in fits])
+        o = float(np.sum(w * [f.offset_adu for f in fits]) / w.sum())
+        return CameraOffset(o, float(1 / np.sqrt(w.sum())), sum(f.pixels for f in fits),
+                            f"{fits[0].estimator}, {len(fits)} pairs of level {lowest} combined by inverse variance")
+    read = [_try_read(u.path, sensor) for u in chosen]
+    frames = [f for f in read if not isinstance(f, PGDError)][:8]
+    if not frames: raise read[0]
+    frames[0].require_calibration()
+    return estimate_dark_offset([f.data for f in frames], frames[0].gain_e_per_adu, frames[0].read_noise_e,
+                                quantized=bool(np.issubdtype(frames[0].data.dtype, np.integer)))
+
+
+# %% ../nbs/08_preprocess.ipynb #3ab5b90e
+def _dataset_scaling(layout:Layout, units:list, sensor:str|None, black_adu:float|None, scale, offset) -> Scaling:
+    "The dataset's Scaling: `scale` 'auto' (from the clean training frames), 'domain' or a number."
+    default = Scaling.of_sensor(get_sensor(sensor or DOMAINS[layout.domain].sensor))
+    off = default.offset if offset is None else float(offset)
+    if scale == "domain": return Scaling(default.scale, off, default.source)
+    if scale != "auto":
+        try: value = float(scale)
+        except (TypeError, ValueError):
+            raise ConfigError(f"scale must be auto, domain or a number, got {scale!r}", "scale") from None
+        return Scaling(value, off, "given")
+    clean = [u for u in units if u.role == "clean" and u.split == "train"] or [u for u in units if u.role == "clean"]
+    if not clean:
+        raise ConfigError("has no clean frames to choose a scale from", layout.root,
+                          "give the scale in electrons per scaled unit (--scale 1000), or --scale domain")
+    values, used, errors = [], 0, []
+    for u in clean:
+        try:
+            f = _read(u.path, sensor, black_adu)
+            planes = frames_to_planes(f.electrons(), f.saturated(), f.cfa)
+        except PGDError as e:  # a bad file is reported by its unit; the others choose the scale
+            errors.append(e)
+            continue
+        used += 1
+        for p, bad, _ in planes:
+            v = p[:, ~bad].ravel()
+            values.append(v[:: max(1, -(-v.size // _SCALE_SAMPLE))])
+    if not used: raise errors[0]
+    return choose_scale(values, off, 99.9, f"{used} clean {clean[0].split} frames")
+
+
+# %% ../nbs/08_preprocess.ipynb #ad5ef960
+def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|None, scale,
+                         offset) -> tuple[Scaling, CameraOffset|None]:
+    "(scaling, estimated camera offset or None) of the dataset, settled once and kept in .parts/dataset.json."
+    path = dom_dir / ".parts" / "dataset.json"
+    if path.is_file():
+        d = json.loads(path.read_text())
+        return Scaling(**d["scaling"]), CameraOffset(**d["camera_offset"]) if d["camera_offset"] else None
+    probe = next((f for f in (_try_read(u.path, sensor) for u in units) if not isinstance(f, PGDError)), None)
+    dark = None if probe is None or probe.black_level_known else _camera_offset(units, sensor)
+    scaling = _dataset_scaling(layout, units, sensor, dark and dark.offset_adu, scale, offset)
+    write_json(path, {"scaling": asdict(scaling), "camera_offset": dark and asdict(dark)}, sort_keys=True)
+    return scaling, dark
+
+
 # %% ../nbs/08_preprocess.ipynb #fd86d084
 def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
                out_dir,  # tiles go to out_dir/<domain>/<split>/<role>/
                tile:int=256, min_overlap:int=32, workers:int=1, max_files:int|None=None, seed:int=0,
                progress:bool=True, stop_after:int|None=None,  # stop after this many units (tests of resuming)
                sensor:str|None=None,  # a registered sensor's name or a sensor file (.json) for every file
+               scale:str|float="auto",  # "auto" (from the clean training frames), "domain" or electrons per unit
+               offset:float|None=None,  # electrons added before scaling (None: the sensor's)
               ) -> dict:
     "Tile every unit of `layout` and merge the metadata; returns a summary (tiles, skipped, failed, timing)."
     from tqdm import tqdm
     dom_dir = Path(out_dir) / layout.domain
     _check_settings(
         dom_dir,
-        {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION}
+        {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION,
+         "scale": str(scale), "offset": offset}
         | ({"sensor": str(sensor)} if sensor else {}),
     )
     for stale in dom_dir.rglob(".*.part"): stale.unlink()  # temporary files of a run that was killed
+    t0 = time.perf_counter()  # the dataset's scale and offset count too
     units = layout_units(layout)[:max_files]
+    scaling, dark = _dataset_calibration(layout, units, dom_dir, None if sensor is None else str(sensor), scale, offset)
     done = {p.stem for p in (dom_dir / ".parts").glob("*.json")}
     todo = [u for u in units if u.key(layout.root) not in done]
-    failed, n_tiles, mb, t0 = [], 0, 0.0, time.perf_counter()
-    args = (seed, Path(layout.root), dom_dir, tile, min_overlap, None if sensor is None else str(sensor))
+    failed, n_tiles, mb = [], 0, 0.0
+    args = (seed, Path(layout.root), dom_dir, tile, min_overlap, None if sensor is None else str(sensor), scaling,
+            dark and dark.offset_adu)
     bar = tqdm(total=len(todo), desc=f"preprocess {layout.domain}", unit="file", disable=not progress)
     if workers > 1:  # "spawn": LibRaw's OpenMP threads can deadlock in forked children
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -221,7 +314,7 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
     bar.close()
     seconds = time.perf_counter() - t0
     complete = stop_after is None or stop_after >= len(todo)
-    if complete: _merge(layout, units, dom_dir, tile, seed)
+    if complete: _merge(layout, units, dom_dir, tile, seed, scaling, dark)
     return {
         "domain": layout.domain,
         "units": len(units),
@@ -232,10 +325,12 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
         "mb_read": round(mb, 3),
         "seconds": round(seconds, 3),
         "complete": complete,
+        "scaling": scaling,
+        "camera_offset": dark,
     }
 
 # %% ../nbs/08_preprocess.ipynb #7395b795
-_FORMAT_VERSION = 2  # bump when tiles or records change meaning
+_FORMAT_VERSION = 3  # bump when tiles or records change meaning
 
 def _check_settings(dom_dir:Path, settings:dict):
     "Refuse to resume into a folder made with other settings (its tiles would be mixed with these)."
@@ -252,7 +347,7 @@ def _check_settings(dom_dir:Path, settings:dict):
     else:
         write_json(path, settings, indent=None, sort_keys=True)
 
-def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int):
+def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int, scaling:Scaling, dark:CameraOffset|None):
     "metadata.json from the fragments of the units that succeeded, sorted by tile, written atomically."
     tiles, missing = [], []
     for u in units:
@@ -268,6 +363,8 @@ def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int):
         "n_tiles": len(tiles),
         "splits": {s: sum(r["split"] == s and r["role"] == "clean" for r in tiles) for s in ("train", "val", "test")},
         "failed_sources": missing,
+        "scaling": asdict(scaling),
+        "camera_offset": dark and asdict(dark),
         "tiles": tiles,
     }
     write_json(dom_dir / "metadata.json", meta, sort_keys=True, allow_nan=False)
@@ -279,14 +376,23 @@ def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
     cache = Path(cache)
     raw = Path(data_root) if data_root else cache / "demo" / domain
     with cache_lock(cache, f"data-{domain}"):
-        if not data_root: make_demo_dataset(domain, raw, seed=0, progress=False)
+        if not data_root:
+            try: make_demo_dataset(domain, raw, seed=0, progress=False)
+            except PGDError:  # demo data of another version in the cache: ours to replace, with the tiles made from it
+                shutil.rmtree(raw)
+                shutil.rmtree(cache / "tiles" / domain, ignore_errors=True)
+                make_demo_dataset(domain, raw, seed=0, progress=False)
         if data_root and (raw / domain / "metadata.json").is_file(): return raw, raw  # already tiles
         tiles = (
             cache / "tiles"
             if not data_root
             else cache / f"tiles-{raw.name}-{hashlib.sha1(str(raw.resolve()).encode()).hexdigest()[:8]}"
         )
-        preprocess(find_layout(raw, domain), tiles, progress=False)
+        try: preprocess(find_layout(raw, domain), tiles, progress=False)
+        except ConfigError as e:  # the cache was made by another version or other settings: it is ours to redo
+            if "other settings" not in str(e): raise
+            shutil.rmtree(tiles / domain)
+            preprocess(find_layout(raw, domain), tiles, progress=False)
     return raw, tiles
 
 
@@ -302,6 +408,9 @@ class PreprocessJob:
     tile:int=256  # tile edge, px
     seed:int=0  # seed of the scene split and of thinning
     sensor:str|None=None  # sensor file (.json, from pgd_calibrate) or registered sensor for a camera without one
+    scale:str="auto"  # e⁻ per scaled unit: auto (99.9th percentile of the clean training frames), domain, or a number
+    offset:float|None=None  # electrons added before scaling; none: the sensor's
+
 
 # %% ../nbs/08_preprocess.ipynb #f601a67c
 def main(argv=None):
@@ -324,7 +433,14 @@ def main(argv=None):
             seed=job.seed,
             progress=not a.quiet,
             sensor=job.sensor,
+            scale=job.scale,
+            offset=job.offset,
         )
+        sc, dark = s["scaling"], s["camera_offset"]
+        print(f"{s['domain']}: scale {sc.scale:g} e⁻ per scaled unit, offset {sc.offset:g} e⁻ ({sc.source})")
+        if dark:
+            print(f"{s['domain']}: camera offset {dark.offset_adu:.4f} ± {dark.error_adu:.4f} ADU, estimated from "
+                  f"{dark.pixels} pixels ({dark.estimator})")
         rate = s["tiles_written"] / s["seconds"] if s["seconds"] else 0.0
         print(
             f"{s['domain']}: {s['units']} files, {s['skipped']} already done, "

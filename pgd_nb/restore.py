@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .calibration import DOMAINS, electrons_to_scaled, model_to_scaled, scaled_to_electrons
+from .calibration import DOMAINS, CameraOffset, Scaling, estimate_dark_offset, estimate_pair_offset
+from .calibration import model_to_scaled
+from .calibration import scaled_to_electrons
 from .checkpoints import Prior, load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
@@ -150,33 +152,53 @@ class Observation:
     read_noise_e:float  # Gaussian σ with quantization
     raw:RawFrame
     thin:float|None=None
+    camera_offset:CameraOffset|None=None  # estimated from the frames when the file holds no black level
 
     @property
     def domain(self) -> str: return self.raw.sensor.domain
 
-    def forward_model(self, exposure_ratio:float, mask=None) -> ForwardModel:
+    def forward_model(self, exposure_ratio:float,
+                      scaling:Scaling|None=None,  # the prior's (`Prior.scaling`); None: the sensor's default
+                      mask=None) -> ForwardModel:
         "The forward model of these frames at a clean/observed exposure ratio (see `resolve_exposure_ratio`)."
-        s = self.raw.sensor
+        scaling = scaling or Scaling.of_sensor(self.raw.sensor)
         return ForwardModel(
-            scale=s.scale,
+            scale=scaling.scale,
             read_noise_e=self.read_noise_e,
-            offset=s.offset,
+            offset=scaling.offset,
             exposure_ratio=exposure_ratio,
             counts=self.counts,
             mask=mask,
         )
 
-def load_observation(path, thin:float|None=None, seed:int=0, sensor=None) -> Observation:
-    "Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it."
-    raw = read_raw(path, sensor)
+def load_observation(path, thin:float|None=None, seed:int=0, sensor=None,
+                     black_adu:float|None=None,  # camera offset for a file without a black level (None: estimate it)
+                     partner=None,  # the aligned clean file of the same camera, to estimate that offset against
+                    ) -> Observation:
+    """Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it. A file without a
+    black level (BioSR) gets `black_adu`, else one estimated against `partner`, else from its dark background."""
+    raw, dark = read_raw(path, sensor), None
+    if not raw.black_level_known:
+        if black_adu is None:
+            raw.require_calibration()
+            clean = read_raw(partner, sensor) if partner is not None else None
+            dark = (
+                estimate_pair_offset(raw.data, clean.data, raw.saturated() | clean.saturated())
+                if clean is not None
+                else estimate_dark_offset(raw.data, raw.gain_e_per_adu, raw.read_noise_e,
+                                          quantized=bool(np.issubdtype(raw.data.dtype, np.integer)))
+            )
+            black_adu = dark.offset_adu
+        raw = replace(raw, black_level=np.asarray(float(black_adu)), black_level_known=True)
     e, bad = raw.electrons(), raw.saturated()
     if thin is not None:
         if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "thin")
-        e = thinned_observation(np.where(bad, 0, e), thin, raw.read_noise_e, np.random.default_rng([seed, 7]))
+        e = thinned_observation(np.where(bad, 0, e), thin, raw.exposure_read_noise_e, np.random.default_rng([seed, 7]))
     planes = frames_to_planes(e, bad, raw.cfa)
     counts = tuple(planes[0][2].counts) if raw.cfa is not None else None
     return Observation([p for p, _, _ in planes], [b for _, b, _ in planes], counts,
-                       observation_noise_e(raw.read_noise_e, raw.quantization_e2, thin), raw, thin)
+                       observation_noise_e(raw.read_noise_e, raw.quantization_e2, thin, raw.exposure_read_noise_e),
+                       raw, thin, dark)
 
 # %% ../nbs/14_restore.ipynb #ae3bb9ca
 def resolve_exposure_ratio(
@@ -242,11 +264,12 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     cfg = cfg or RestoreConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    obs = load_observation(noisy_path, thin, cfg.seed, sensor)
+    obs = load_observation(noisy_path, thin, cfg.seed, sensor, partner=reference if thin is None else None)
+    black = float(obs.raw.black_level) if obs.camera_offset else None  # one camera: the partner gets the same offset
     ref = (
-        load_observation(reference, sensor=sensor)
+        load_observation(reference, sensor=sensor, black_adu=black)
         if reference is not None
-        else (load_observation(noisy_path, sensor=sensor) if thin is not None else None)
+        else (load_observation(noisy_path, sensor=sensor, black_adu=black) if thin is not None else None)
     )
     if ref is not None and [f.shape for f in ref.frames] != [f.shape for f in obs.frames]:
         raise ConfigError(
@@ -263,7 +286,8 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     )
     domain, s = obs.domain, obs.raw.sensor
     prior.labels(domain)  # refuses unknown domains before any work
-    fm = obs.forward_model(ratio)
+    scaling = prior.scaling(domain)
+    fm = obs.forward_model(ratio, scaling)
     settings = {
         "checkpoint": str(prior.checkpoint),
         "input": str(Path(noisy_path)),
@@ -324,7 +348,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
                 {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio},
             )
         files["preview"] = f"{name}_preview.png"
-        _preview(out / files["preview"], electrons_to_scaled(y * ratio, s.scale, s.offset), r.mean_u, r.std_u,
+        _preview(out / files["preview"], scaling.to_scaled(y * ratio), r.mean_u, r.std_u,
                  f"{name}: {cfg.method}, {cfg.samples} samples × {r.evals_per_sample} evaluations")
         meta = {
             "settings": settings,
@@ -332,8 +356,10 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
             "frame": i,
             "files": files,
             "sensor": s.name,
-            "scale": s.scale,
-            "offset": s.offset,
+            "scale": scaling.scale,
+            "offset": scaling.offset,
+            "scale_source": f"checkpoint ({scaling.source})",
+            "camera_offset": obs.camera_offset and asdict(obs.camera_offset),
             "read_noise_e": obs.read_noise_e,
             "counts": obs.counts,
             "evals_per_sample": r.evals_per_sample,

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import os
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .calibration import DOMAINS
+from .calibration import DOMAINS, Scaling
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
@@ -32,8 +33,8 @@ from .preprocess import demo_tiles
 from .utils import cache_lock, resolve_device, write_json
 
 # %% auto #0
-__all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'validation_loss', 'train', 'TrainJob',
-           'demo_checkpoint', 'main']
+__all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'validation_loss', 'data_record',
+           'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -174,6 +175,31 @@ def _memory_mb(device) -> float:
     if device.type == "cuda": return torch.cuda.max_memory_allocated(device) / 2**20
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak RSS, Linux reports KiB
 
+# %% ../nbs/12_training.ipynb #2e51c77f
+def data_record(ds:TileDataset) -> dict:
+    "What a run records of its training tiles: each domain's Scaling and the SHA-1 of its metadata.json."
+    return {"scalings": {d: asdict(s) for d, s in ds.scalings.items()},
+            "metadata_sha1": {d: metadata_sha1(ds.root, d) for d in ds.domains}}
+
+def metadata_sha1(root, domain:str) -> str:
+    "SHA-1 of a domain's metadata.json under a tiles folder (it changes whenever the tiles do)."
+    return hashlib.sha1((Path(root) / domain / "metadata.json").read_bytes()).hexdigest()
+
+
+# %% ../nbs/12_training.ipynb #4ff14bc1
+def _check_scalings(saved:dict, ds:TileDataset, where:Path):
+    "Refuse to continue a run whose recorded scalings differ from those of the tiles given now."
+    for d, s in ds.scalings.items():
+        old = Scaling(**saved[d]) if d in saved else None
+        if old is not None and not old.same_as(s):
+            raise CheckpointError(
+                f"learnt {d} at scale {old.scale:g} e⁻ (offset {old.offset:g}), but the tiles in {ds.root} are at "
+                f"scale {s.scale:g} (offset {s.offset:g})",
+                where,
+                f"preprocess again with --scale {old.scale:g} --offset {old.offset:g}, or start a new run",
+            )
+
+
 # %% ../nbs/12_training.ipynb #b7b2447f
 def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|None]:
     "(run folder, checkpoint) to continue: a checkpoint, a run folder, or 'auto' = the latest run in cfg.out."
@@ -213,11 +239,15 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     train_ds = TileDataset(cfg.data, "train", cfg.domains, role="clean", channels=channels)
     try: val_ds = TileDataset(cfg.data, "val", cfg.domains, role="clean", channels=channels)
     except PGDError: val_ds = None
+    if state is not None: _check_scalings(state.get("scaling", {}), train_ds, cp)
+    if run_dir is not None and (run_dir / "data.json").is_file():
+        _check_scalings(json.loads((run_dir / "data.json").read_text())["scalings"], train_ds, run_dir / "data.json")
     if cfg.sigma_data is None: cfg.sigma_data = round(measure_sigma_data(train_ds, seed=cfg.seed), 4)
     if run_dir is None and rank == 0:
         run_dir = new_run_dir(cfg.out, cfg.desc or f"{'-'.join(cfg.domains)}-{cfg.preset}-b{cfg.batch}")
     if rank == 0 and state is None and not (run_dir / "training_options.json").is_file():
         write_json(run_dir / "training_options.json", asdict(cfg))
+    if rank == 0 and not (run_dir / "data.json").is_file(): write_json(run_dir / "data.json", data_record(train_ds))
     if world > 1:  # everyone learns rank 0's folder
         obj = [str(run_dir) if rank == 0 else None]
         dist.broadcast_object_list(obj, 0, device=device if device.type == "cuda" else None)
@@ -255,6 +285,7 @@ def train(
     main = rank == 0
     log = (lambda msg: open(run_dir / "log.txt", "a").write(msg + "\n")) if main else (lambda msg: None)
     source = BatchSource(train_ds, cfg.crop, cfg.seed)
+    scalings = {d: asdict(s) for d, s in train_ds.scalings.items()}
     loss_fn = EDMLoss(cfg.P_mean, cfg.P_std, cfg.sigma_data)
     model = torch.nn.parallel.DistributedDataParallel(D) if world > 1 else D
     fwd = torch.compile(model) if cfg.compile else model
@@ -333,6 +364,7 @@ def train(
                                 "val_loss": val,
                                 "sigma_data": cfg.sigma_data,
                                 "preset": cfg.preset,
+                                "scaling": scalings,
                             },
                         )
                 else:
@@ -368,6 +400,7 @@ def train(
                             "best_val": best,
                             "bad_vals": bad_vals,
                             "skipped": skipped,
+                            "scaling": scalings,
                         },
                     )
                     for old in sorted(run_dir.glob("checkpoint-*.pt"))[: -cfg.keep_checkpoints]:
@@ -397,15 +430,20 @@ def demo_checkpoint(
     seed: int = 0,
     device: str = "auto",
 ) -> str:
-    "The newest finished demo run of one domain in cache/runs, trained now (tiny, short) if there is none."
+    """The newest finished demo run of one domain in cache/runs that learnt from the current demo tiles, trained now
+    (tiny, short) if there is none."""
     cache = Path(cache)
+    _, tiles = demo_tiles(domain, cache)
+    sha = metadata_sha1(tiles, domain)
 
     def newest():
         runs = [
             r
             for r in sorted((cache / "runs").glob(f"*-{domain}-*"))
             if (r / "best.pt").is_file()
+            and (r / "data.json").is_file()
             and json.loads((r / "training_options.json").read_text())["domains"] == [domain]
+            and json.loads((r / "data.json").read_text())["metadata_sha1"] == {domain: sha}
         ]
         return str(runs[-1]) if runs else None
 
@@ -413,7 +451,6 @@ def demo_checkpoint(
         found = newest()
         if found:
             return found
-        _, tiles = demo_tiles(domain, cache)
         return str(
             train(
                 TrainConfig(

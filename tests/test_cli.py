@@ -84,7 +84,7 @@ def test_an_unregistered_camera_opens_but_is_not_calibrated(tmp_path, capsys):
     assert (frame.data == mosaic).all() and (frame.iso, frame.exposure_s) == (800, 0.5) and float(frame.black_level.max()) == 600
     assert main(["--checkpoint", str(tmp_path), "--input", str(path), "--out", str(tmp_path / "o"), "--exposure_ratio", "10"]) == 1
     err = capsys.readouterr().err
-    assert "camera 'Nikon D850' has no registered sensor" in err and "sensor=" in err and "estimate_gain_read_noise" in err
+    assert "camera 'Nikon D850' has no registered sensor" in err and "sensor=" in err and "pgd_calibrate --flats" in err
 
 
 def test_a_sensor_file_reaches_preprocess_and_restore(tmp_path, capsys):
@@ -103,7 +103,7 @@ def test_a_sensor_file_reaches_preprocess_and_restore(tmp_path, capsys):
     sensor = write_sensor_file(Sensor("test_cam_x1", "photography", 2.5, 3.2, 600.0, 16383, 80000, cfa=BAYER_RGGB),
                                tmp_path / "test_cam_x1.json")
     args = ["--domain", "photography", "--data_root", str(root), "--out", str(tmp_path / "tiles"), "--tile", "64", "--quiet"]
-    assert main(args) == 1 and "has no registered sensor" in capsys.readouterr().out  # every file refused, named
+    assert main(args) == 1 and "has no registered sensor" in capsys.readouterr().err  # refused before any tile, named
     assert main([*args[:5], str(tmp_path / "tiles2"), *args[6:], "--sensor", str(sensor)]) == 0
     meta = __import__("json").loads((tmp_path / "tiles2" / "photography" / "metadata.json").read_text())
     assert meta and all(t["gain_e_per_adu"] == 2.5 and t["sensor"] == "test_cam_x1" for t in meta["tiles"])

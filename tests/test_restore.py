@@ -54,6 +54,9 @@ def test_photography_short_exposure_with_its_long_reference(demo, tmp_path):
     assert mean_e.shape == ref.shape and mean_e.shape[0] == 3 and np.isfinite(mean_e).all()
     assert np.load(tmp_path / meta["files"]["samples_u"]).shape == (2, *mean_e.shape)
     assert (tmp_path / meta["files"]["preview"]).stat().st_size > 1000
+    learnt = json.loads((runs["photography"] / "data.json").read_text())["scalings"]["photography"]
+    assert (meta["scale"], meta["offset"]) == (learnt["scale"], learnt["offset"]) != (80000, 0.0)  # the checkpoint's scale
+    assert meta["scale_source"].startswith("checkpoint") and meta["camera_offset"] is None
 
 
 def test_microscopy_stack_gives_one_restoration_per_frame_and_a_tiff(demo, tmp_path):
@@ -63,6 +66,8 @@ def test_microscopy_stack_gives_one_restoration_per_frame_and_a_tiff(demo, tmp_p
     assert r.returncode == 0, r.stderr
     metas = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("*_restore.json"))]
     assert len(metas) >= 1 and all(m["settings"]["exposure_ratio_source"].startswith("estimated") for m in metas)
+    dark = metas[0]["camera_offset"]  # the files hold no black level: estimated from the input's dark background
+    assert dark and abs(dark["offset_adu"] - 100) < max(5 * dark["error_adu"], 0.2), dark
     import tifffile
     assert tifffile.imread(tmp_path / metas[0]["files"]["tiff"]).ndim == 2
 
