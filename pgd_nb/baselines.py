@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .calibration import DOMAINS, electrons_to_scaled, model_to_scaled, scaled_to_model
+from .calibration import DOMAINS, model_to_scaled, scaled_slope, scaled_to_model
 from .edm import edm_sampler
 from .errors import ConfigError
 from .guidance import ForwardModel
@@ -91,10 +91,10 @@ def edm_unguided(
     y = np.nan_to_num(np.asarray(y_e, np.float64))
     C, H, W = y.shape
     n = fm.photosites(C)[:, None, None]
-    noisy_m = scaled_to_model(electrons_to_scaled(noisy_input(y, fm), fm.scale, fm.offset))
-    sigma0 = float(
-        np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e**2) / n) / fm.scale)
-    )
+    noisy_e = noisy_input(y, fm)
+    noisy_m = scaled_to_model(fm.to_scaled(noisy_e))
+    du_de = scaled_slope(noisy_e, fm.scale, fm.offset, fm.softening)  # 1/scale in linear units
+    sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e**2) / n) * du_de))
     sigma0 = float(np.clip(sigma0, 0.003, 80.0))
     tile = prior.tile_size(H, W, tile)
     grid = TileGrid.for_sensor(H, W, DOMAINS[domain].sensor, tile, min(min_overlap, tile // 4))
@@ -114,7 +114,7 @@ def edm_unguided(
             prior.denoiser, x / sigma0, label.to(dev).expand(t.shape[0], -1), num_steps=steps, sigma_max=sigma0
         )
         out[a : a + batch] = s[:, :C].cpu().numpy()
-    return model_to_scaled(grid.stitch(out)).astype(np.float64) * fm.scale - fm.offset
+    return fm.to_electrons(model_to_scaled(grid.stitch(out)).astype(np.float64))
 
 def edm_guided(
     prior: Prior, domain: str, y_e, fm: ForwardModel, likelihood: str = "l2", cfg: RestoreConfig | None = None, bad=None

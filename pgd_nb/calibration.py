@@ -19,8 +19,9 @@ from .errors import CalibrationError, ConfigError, check_positive
 __all__ = ['COLOURS', 'BAYER_RGGB', 'XTRANS', 'SENSORS', 'DOMAINS', 'cfa_counts', 'Sensor', 'sensor_gain_read_noise',
            'quantization_variance_e2', 'total_read_noise_e', 'get_sensor', 'Domain', 'get_domain', 'read_sensor_file',
            'write_sensor_file', 'black_level_map', 'adu_to_electrons', 'electrons_to_adu', 'electrons_to_scaled',
-           'scaled_to_electrons', 'scaled_to_model', 'model_to_scaled', 'saturation_mask', 'Scaling', 'choose_scale',
-           'PhotonTransfer', 'estimate_gain_read_noise', 'CameraOffset', 'estimate_dark_offset', 'estimate_pair_offset']
+           'scaled_to_electrons', 'scaled_slope', 'scaled_to_model', 'model_to_scaled', 'saturation_mask', 'Scaling',
+           'choose_scale', 'PhotonTransfer', 'estimate_gain_read_noise', 'CameraOffset', 'estimate_dark_offset',
+           'estimate_pair_offset']
 
 # %% ../nbs/01_calibration.ipynb #04272167
 COLOURS = ("R", "G", "B")
@@ -132,13 +133,14 @@ class Domain:
     sensor:str  # id in SENSORS
     channels:int
     index:int  # position in the one-hot domain label
+    transform:str="linear"  # default intensity map of its tiles: "linear" or "asinh" (high dynamic range)
 
     @property
     def tile_grid(self) -> tuple: return SENSORS[self.sensor].tile_grid
 
 DOMAINS = {d.name: d for d in [Domain("photography", "sony_a7s2", 3, 0),
                                Domain("microscopy", "biosr_scmos", 1, 1),
-                               Domain("astronomy", "hst_acs_wfc", 1, 2)]}
+                               Domain("astronomy", "hst_acs_wfc", 1, 2, "asinh")]}
 
 
 # %% ../nbs/01_calibration.ipynb #6b45a73f
@@ -217,13 +219,27 @@ def electrons_to_adu(e,  # electrons (numpy or torch)
     x = _as_float(e)
     return x / gain_e_per_adu + black_level_map(black_level, x)
 
-def electrons_to_scaled(e, scale:float, offset:float=0.0):
-    "Scaled units from electrons: u = (e + offset) / scale."
-    return (_as_float(e) + offset) / scale
+def electrons_to_scaled(e, scale:float, offset:float=0.0,
+                        softening:float|None=None,  # asinh: e⁻ where the map turns logarithmic (None: linear)
+                       ):
+    "Scaled units from electrons: u = (e + offset) / scale, or asinh((e + offset)/b) / asinh(scale/b) with softening b."
+    x = _as_float(e) + offset
+    if softening is None: return x / scale
+    lib = torch if isinstance(x, torch.Tensor) else np
+    return lib.arcsinh(x / softening) / math.asinh(scale / softening)
 
-def scaled_to_electrons(u, scale:float, offset:float=0.0):
+def scaled_to_electrons(u, scale:float, offset:float=0.0, softening:float|None=None):
     "Electrons from scaled units, the inverse of `electrons_to_scaled`."
-    return _as_float(u) * scale - offset
+    if softening is None: return _as_float(u) * scale - offset
+    lib = torch if isinstance(u, torch.Tensor) else np
+    return softening * lib.sinh(_as_float(u) * math.asinh(scale / softening)) - offset
+
+def scaled_slope(e, scale:float, offset:float=0.0, softening:float|None=None):
+    "du/de at electrons e: 1/scale, or 1/(asinh(scale/b)·√(b² + (e + offset)²)) with softening b."
+    x = _as_float(e) + offset
+    if softening is None: return x * 0 + 1 / scale
+    lib = torch if isinstance(x, torch.Tensor) else np
+    return 1 / (math.asinh(scale / softening) * lib.sqrt(softening**2 + x * x))
 
 def scaled_to_model(u):
     "Model space from scaled units: m = 2u − 1."
@@ -241,12 +257,14 @@ def saturation_mask(adu, white_level:float):
 @dataclass(frozen=True)
 class Scaling:
     "Electrons ↔ scaled units of one dataset, u = (e + offset) / scale, and how the scale was chosen."
-    scale:float  # electrons per scaled unit
+    scale:float  # electrons per scaled unit (asinh: the electrons that map to 1)
     offset:float=0.0  # electrons added before scaling
     source:str="given"  # how: "given", "default of sensor …", "99.9th percentile of …"
+    softening:float|None=None  # asinh map with this softening (e⁻); None: linear
 
     def __post_init__(self):
         check_positive(self.scale, "scale", "Scaling", ConfigError)
+        if self.softening is not None: check_positive(self.softening, "softening", "Scaling", ConfigError)
         if not math.isfinite(self.offset): raise ConfigError(f"offset must be finite, got {self.offset}", "Scaling")
 
     @classmethod
@@ -254,13 +272,15 @@ class Scaling:
         "The registered default of a sensor."
         return cls(float(sensor.scale), float(sensor.offset), f"default of sensor {sensor.name}")
 
-    def to_scaled(self, e): return electrons_to_scaled(e, self.scale, self.offset)
-    def to_electrons(self, u): return scaled_to_electrons(u, self.scale, self.offset)
+    def to_scaled(self, e): return electrons_to_scaled(e, self.scale, self.offset, self.softening)
+    def to_electrons(self, u): return scaled_to_electrons(u, self.scale, self.offset, self.softening)
 
     def same_as(self, other:"Scaling") -> bool:
         "Whether two scalings map electrons alike (their sources may differ)."
         same_offset = abs(self.offset - other.offset) <= 1e-9 * self.scale
-        return math.isclose(self.scale, other.scale, rel_tol=1e-9) and same_offset
+        soft = (self.softening is None) == (other.softening is None) and (
+            self.softening is None or math.isclose(self.softening, other.softening, rel_tol=1e-9))
+        return math.isclose(self.scale, other.scale, rel_tol=1e-9) and same_offset and soft
 
 
 # %% ../nbs/01_calibration.ipynb #16e5de0d
@@ -268,8 +288,10 @@ def choose_scale(clean_e,  # electrons of clean frames: an array, or a list of a
                  offset:float=0.0,  # electrons added before scaling
                  percentile:float=99.9,  # of e + offset
                  what:str="the clean frames",  # what the values are, for the stated source
+                 transform:str="linear",  # "linear", or "asinh" with the median of e + offset as softening
                 ) -> Scaling:
-    "A `Scaling` whose scale is the `percentile`-th percentile of e + offset, rounded up to two significant figures."
+    """A `Scaling` whose scale is the `percentile`-th percentile of e + offset, rounded up to two significant figures
+    (asinh: the softening is their median, rounded likewise)."""
     arrays = clean_e if isinstance(clean_e, (list, tuple)) else [clean_e]
     v = np.concatenate([np.asarray(a, np.float64).ravel() for a in arrays]) + offset
     v = v[np.isfinite(v)]
@@ -281,9 +303,19 @@ def choose_scale(clean_e,  # electrons of clean frames: an array, or a list of a
             "scale",
             "give the scale in electrons per scaled unit",
         )
+    if transform not in ("linear", "asinh"):
+        raise ConfigError(f"transform must be linear or asinh, got {transform!r}", "transform")
+    source = f"{percentile:g}th percentile of {what} ({q:.4g} e⁻), rounded up"
+    if transform == "linear": return Scaling(_round_up_2(q), float(offset), source)
+    b = float(np.median(v))
+    if not b > 0: raise CalibrationError(f"the median of {what} is {b:.3g} e⁻, not positive", "softening")
+    return Scaling(_round_up_2(q), float(offset), source + f"; asinh softening: their median ({b:.4g} e⁻), rounded up",
+                   _round_up_2(b))
+
+def _round_up_2(q:float) -> float:
+    "q rounded up to two significant figures."
     step = 10.0 ** (math.floor(math.log10(q)) - 1)
-    scale = float(f"{math.ceil(round(q / step, 9)) * step:.2g}")  # round(…, 9): 24.000000001 stays 24
-    return Scaling(scale, float(offset), f"{percentile:g}th percentile of {what} ({q:.4g} e⁻), rounded up")
+    return float(f"{math.ceil(round(q / step, 9)) * step:.2g}")  # round(…, 9): 24.000000001 stays 24
 
 
 # %% ../nbs/01_calibration.ipynb #8f4b97c6

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .baselines import make_baselines
-from .calibration import DOMAINS, Scaling, electrons_to_scaled, get_domain, get_sensor, scaled_to_electrons
+from .calibration import DOMAINS, Scaling, get_domain, get_sensor
 from .checkpoints import load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
@@ -105,24 +105,25 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     "Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures."
     y, clean = np.asarray(y_e, np.float64), np.asarray(clean_e, np.float64)
     bad = np.zeros(y.shape[-2:], bool) if bad is None else np.asarray(bad, bool)
-    ref_u = electrons_to_scaled(clean, fm.scale, fm.offset)
-    R = float(ref_u.max() - ref_u.min())
+    ref_u = fm.to_scaled(clean)
+    R, R_e = float(ref_u.max() - ref_u.min()), float(clean.max() - clean.min())
     pos = detect_sources(clean[0]) if photometry else None
     rows, images = (
         [],
         {
             "reference": ref_u,
-            "noisy": electrons_to_scaled((y - fm.background_e) * fm.exposure_ratio, fm.scale, fm.offset),
+            "noisy": fm.to_scaled((y - fm.background_e) * fm.exposure_ratio),
         },
     )
     # reference electrons → λ of the observation
     expected = lambda e: np.clip(e / fm.exposure_ratio + fm.background_e, 0, None)
     def score(name, est_e, seconds, extra=None):
         lam_hat = expected(est_e)
-        est_u = electrons_to_scaled(est_e, fm.scale, fm.offset)
+        est_u = fm.to_scaled(est_e)
         row = {
             "method": name,
             "psnr": psnr(ref_u, est_u, R),
+            "psnr_e": psnr(clean, est_e, R_e),  # in electrons: comparable across scalings (= psnr for linear ones)
             "ssim": ssim(ref_u, est_u, R),
             "data_range_u": R,
             "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
@@ -147,7 +148,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
                 [
                     reduced_chi2(
                         y,
-                        expected(scaled_to_electrons(s.astype(np.float64), fm.scale, fm.offset)),
+                        expected(fm.to_electrons(s.astype(np.float64))),
                         fm.read_noise_e,
                         fm.counts,
                         bad,
@@ -294,12 +295,14 @@ def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, pr
         lam = img * p
         y = sample_poisson_gaussian(lam, p / 10, np.random.default_rng([cfg.seed, int(p * 1000), k]))[None]
         ratio = u_peak * sc.scale / p
-        fm = ForwardModel(scale=sc.scale, read_noise_e=p / 10, offset=sc.offset, exposure_ratio=ratio)
+        fm = ForwardModel(
+            scale=sc.scale, read_noise_e=p / 10, offset=sc.offset, exposure_ratio=ratio, softening=sc.softening
+        )
         r, imgs = score_methods(
             prior, cfg.domain, y, fm, lam[None] * ratio, methods, cfg, ours=prior is not None, keep=True
         )
         for row in r:
-            est_lam = (imgs[row["method"]] * fm.scale - fm.offset) / ratio
+            est_lam = fm.to_electrons(imgs[row["method"]]) / ratio
             rows.append(
                 {
                     "image": n,
@@ -353,6 +356,7 @@ def summarize(
     by=("method",),
     metrics=(
         "psnr",
+        "psnr_e",
         "ssim",
         "reduced_chi2",
         "sample_chi2",

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 
+from .calibration import electrons_to_scaled, scaled_slope, scaled_to_electrons
 from .edm import edm_sigmas
 from .errors import ConfigError
 from .noise import gaussian_log_likelihood, gaussian_score, pg_derivatives
@@ -27,13 +28,14 @@ LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
 @dataclass
 class ForwardModel:
     "Clean estimate in model space → expected electrons per photosite of the observed frame, plus its noise and mask."
-    scale:float  # e⁻ per scaled unit (the domain's fixed scale)
+    scale:float  # e⁻ per scaled unit (the dataset's scale; asinh: the electrons that map to 1)
     read_noise_e:float  # total Gaussian σ in electrons (read noise with quantization)
     offset:float=0.0  # scaled u = (e + offset) / scale
     exposure_ratio:float=1.0  # clean exposure / observed exposure
     counts:tuple|None=None  # photosites per channel (None: 1 each)
     background_e:float|np.ndarray=0.0  # added to λ (sky, dark), electrons
     mask:np.ndarray|None=None  # True where a pixel is flagged and carries no likelihood; broadcastable to (C, H, W)
+    softening:float|None=None  # asinh scaled units with this softening, e⁻ (see electrons_to_scaled); None: linear
 
     def __post_init__(self):
         if not (self.scale > 0 and self.read_noise_e > 0):
@@ -48,7 +50,10 @@ class ForwardModel:
             )
 
     @property
-    def slope(self) -> float: return self.scale / (2 * self.exposure_ratio)  # dλ/dm (e⁻ per model unit)
+    def slope(self) -> float: return self.scale / (2 * self.exposure_ratio)  # dλ/dm (e⁻ per model unit), linear units
+
+    def to_scaled(self, e): return electrons_to_scaled(e, self.scale, self.offset, self.softening)
+    def to_electrons(self, u): return scaled_to_electrons(u, self.scale, self.offset, self.softening)
 
     @property
     def intercept(self):  # λ at m = 0 (e⁻): λ = slope·m + intercept; an array where background_e is one
@@ -66,12 +71,20 @@ class ForwardModel:
 def _t(v, like:torch.Tensor) -> torch.Tensor: return torch.as_tensor(v, dtype=torch.float64, device=like.device)
 
 @patch
+def lam_and_slope(self:ForwardModel, x:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor|float]:
+    """(λ, dλ/dm) per pixel before the floor, from a float64 model-space tensor: slope·m + intercept in linear units; in
+    asinh units λ = e(u)/r + background with u = (m + 1)/2 and dλ/dm = 1/(2r·du/de)."""
+    if self.softening is None: return self.slope * x + _t(self.intercept, x), self.slope
+    e = self.to_electrons((x.clamp(max=7.0) + 1) / 2)  # m ≤ 7: far beyond any count, and no overflow
+    lam = e / self.exposure_ratio + _t(self.background_e, x)
+    return lam, 1 / (2 * self.exposure_ratio * scaled_slope(e, self.scale, self.offset, self.softening))
+
+@patch
 def expected_electrons(self:ForwardModel, x_m):
     """λ in electrons per photosite of the observed frame, from a model-space estimate (torch or numpy, any shape ending
     in H, W)."""
     x = torch.as_tensor(x_m, dtype=torch.float64)
-    lam = self.slope * x + _t(self.intercept, x)
-    lam = lam.clamp_min(LAM_FLOOR)
+    lam = self.lam_and_slope(x)[0].clamp_min(LAM_FLOOR)
     return lam if isinstance(x_m, torch.Tensor) else lam.numpy()
 
 
@@ -94,6 +107,7 @@ def from_metadata(
         scale=meta["scale"],
         read_noise_e=meta["read_noise_e"],
         offset=meta.get("offset", 0.0),
+        softening=meta.get("softening"),
         exposure_ratio=float(r),
         counts=counts,
         background_e=background_e,
@@ -170,35 +184,50 @@ class _Data:
         self.sigma = fm.read_noise_e
         yv = (self.n * self.y)[good]
         self.l2_var = yv.clamp_min(0).mean() + (self.n.mean() * self.sigma ** 2) if yv.numel() else torch.tensor(1.0)
-        self.a = fm.slope  # λ = a·m + b per pixel, as `expected_electrons` (without its floor)
+        self.a = fm.slope  # linear units: λ = a·m + b per pixel
         self.b = _t(fm.intercept, self.y) + torch.zeros_like(self.y)
         self._floor_lp = None
+
+    def lam(self, x:torch.Tensor):
+        "(λ before the floor, dλ/dm) per pixel of the observed channels."
+        if self.fm.softening is None: return self.a * x + self.b, self.a
+        lam, a = self.fm.lam_and_slope(x)
+        return lam + torch.zeros_like(self.y), a
 
     def terms(self, x_m:torch.Tensor):
         "(log p, ∂/∂m, curvature in m) per pixel of the observed channels; zero where flagged."
         x = x_m[:, : self.C].to(torch.float64)
-        raw = self.a * x + self.b
+        raw, a = self.lam(x)  # curvature in m: Gauss-Newton, c·a² (the d1·λ'' term of a curved map is left out)
         lam = raw.clamp_min(LAM_FLOOR)
         lp, d1, c = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var)
         live = self.good & (raw > LAM_FLOOR)
-        a = self.a
         z = torch.zeros_like(lp)
         return torch.where(self.good, lp, z), torch.where(live, a * d1, z), torch.where(live, a * a * c, z)
 
+    def data_m(self) -> torch.Tensor:
+        "The model value whose λ is the observation, max(y, 0) (per pixel of the observed channels)."
+        e = (self.y.clamp_min(0) - _t(self.fm.background_e, self.y)) * self.fm.exposure_ratio
+        return 2 * self.fm.to_scaled(e) - 1
+
     def width_m(self) -> torch.Tensor:
-        "Per-pixel width of the likelihood in model space, √((λ̂ + σ²)/n) / slope with λ̂ = max(y, 0)."
-        return (torch.sqrt((self.y.clamp_min(0) + self.sigma ** 2) / self.n) / self.fm.slope)[self.good]
+        "Per-pixel width of the likelihood in model space, √((λ̂ + σ²)/n) / (dλ/dm at λ̂) with λ̂ = max(y, 0)."
+        lam_hat = self.y.clamp_min(0)
+        slope = self.fm.slope if self.fm.softening is None else self.lam(self.data_m())[1]
+        return (torch.sqrt((lam_hat + self.sigma ** 2) / self.n) / slope)[self.good]
 
     def gaussian_prox(self, xh:torch.Tensor, rho2:float) -> torch.Tensor:
         """Closed-form prox of the Gaussian approximation with the variance fixed at (max(y, 0) + σ²)/n: Newton's
         starting point."""
-        a, b = self.a, self.b
+        raw, a = self.lam(xh)  # λ linearized at x̂ (exact in linear units)
+        b = raw - a * xh
         v = (self.y.clamp_min(0) + self.sigma ** 2) / self.n
         return (xh / rho2 + a * (self.y - b) / v) / (1 / rho2 + a * a / v)
 
     def floor_m(self) -> torch.Tensor:
         "The model value below which λ sits on LAM_FLOOR and the likelihood is flat."
-        return (LAM_FLOOR - self.b) / self.a
+        if self.fm.softening is None: return (LAM_FLOOR - self.b) / self.a
+        e = (LAM_FLOOR - _t(self.fm.background_e, self.y) - torch.zeros_like(self.y)) * self.fm.exposure_ratio
+        return 2 * self.fm.to_scaled(e) - 1
 
     def floor_lp(self) -> torch.Tensor:
         "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
@@ -214,6 +243,11 @@ class _Data:
         minimum)."""
         m0 = self.floor_m()
         z = torch.maximum(self.gaussian_prox(xh, rho2), m0)
+        if self.fm.softening is not None:  # curved λ(m): the prox linearized at x̂ can fall far short of a narrow
+            zy = torch.maximum(self.data_m(), m0)  # likelihood; start from the data's own value where it is better
+            f = lambda v: (v - xh) ** 2 / (2 * rho2) - self.terms(v)[0]
+            z = torch.where(f(zy) < f(z), zy, z)
+            iters += 2
         for _ in range(iters):
             _, g, c = self.terms(z)
             z = torch.maximum(z - (-g + (z - xh) / rho2) / (c + 1 / rho2), m0)

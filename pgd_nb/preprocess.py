@@ -215,10 +215,18 @@ def _camera_offset(units:list, sensor:str|None) -> CameraOffset:
 
 
 # %% ../nbs/08_preprocess.ipynb #3ab5b90e
-def _dataset_scaling(layout:Layout, units:list, sensor:str|None, black_adu:float|None, scale, offset) -> Scaling:
+def _dataset_scaling(layout:Layout, units:list, sensor:str|None, black_adu:float|None, scale, offset,
+                     transform:str="auto") -> Scaling:
     "The dataset's Scaling: `scale` 'auto' (from the clean training frames), 'domain' or a number."
     default = Scaling.of_sensor(get_sensor(sensor or DOMAINS[layout.domain].sensor))
     off = default.offset if offset is None else float(offset)
+    if transform == "auto":  # the domain's map where the scale is chosen here; a scale given is a linear one
+        transform = DOMAINS[layout.domain].transform if scale == "auto" else "linear"
+    if transform not in ("linear", "asinh"):
+        raise ConfigError(f"transform must be auto, linear or asinh, got {transform!r}", "transform")
+    if transform == "asinh" and scale != "auto":
+        raise ConfigError("the asinh map takes its softening from the clean frames", "transform",
+                          "use --scale auto with --transform asinh, or --transform linear")
     if scale == "domain": return Scaling(default.scale, off, default.source)
     if scale != "auto":
         try: value = float(scale)
@@ -242,12 +250,12 @@ def _dataset_scaling(layout:Layout, units:list, sensor:str|None, black_adu:float
             v = p[:, ~bad].ravel()
             values.append(v[:: max(1, -(-v.size // _SCALE_SAMPLE))])
     if not used: raise errors[0]
-    return choose_scale(values, off, 99.9, f"{used} clean {clean[0].split} frames")
+    return choose_scale(values, off, 99.9, f"{used} clean {clean[0].split} frames", transform)
 
 
 # %% ../nbs/08_preprocess.ipynb #ad5ef960
-def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|None, scale,
-                         offset) -> tuple[Scaling, CameraOffset|None]:
+def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|None, scale, offset,
+                         transform:str="auto") -> tuple[Scaling, CameraOffset|None]:
     "(scaling, estimated camera offset or None) of the dataset, settled once and kept in .parts/dataset.json."
     path = dom_dir / ".parts" / "dataset.json"
     if path.is_file():
@@ -255,7 +263,7 @@ def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|Non
         return Scaling(**d["scaling"]), CameraOffset(**d["camera_offset"]) if d["camera_offset"] else None
     probe = next((f for f in (_try_read(u.path, sensor) for u in units) if not isinstance(f, PGDError)), None)
     dark = None if probe is None or probe.black_level_known else _camera_offset(units, sensor)
-    scaling = _dataset_scaling(layout, units, sensor, dark and dark.offset_adu, scale, offset)
+    scaling = _dataset_scaling(layout, units, sensor, dark and dark.offset_adu, scale, offset, transform)
     write_json(path, {"scaling": asdict(scaling), "camera_offset": dark and asdict(dark)}, sort_keys=True)
     return scaling, dark
 
@@ -268,6 +276,7 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
                sensor:str|None=None,  # a registered sensor's name or a sensor file (.json) for every file
                scale:str|float="auto",  # "auto" (from the clean training frames), "domain" or electrons per unit
                offset:float|None=None,  # electrons added before scaling (None: the sensor's)
+               transform:str="auto",  # "linear", "asinh" (high dynamic range) or "auto" (the domain's)
               ) -> dict:
     "Tile every unit of `layout` and merge the metadata; returns a summary (tiles, skipped, failed, timing)."
     from tqdm import tqdm
@@ -275,13 +284,15 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
     _check_settings(
         dom_dir,
         {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION,
-         "scale": str(scale), "offset": offset}
+         "scale": str(scale), "offset": offset, "transform": transform}
         | ({"sensor": str(sensor)} if sensor else {}),
     )
     for stale in dom_dir.rglob(".*.part"): stale.unlink()  # temporary files of a run that was killed
     t0 = time.perf_counter()  # the dataset's scale and offset count too
     units = layout_units(layout)[:max_files]
-    scaling, dark = _dataset_calibration(layout, units, dom_dir, None if sensor is None else str(sensor), scale, offset)
+    scaling, dark = _dataset_calibration(
+        layout, units, dom_dir, None if sensor is None else str(sensor), scale, offset, transform
+    )
     done = {p.stem for p in (dom_dir / ".parts").glob("*.json")}
     todo = [u for u in units if u.key(layout.root) not in done]
     failed, n_tiles, mb = [], 0, 0.0
@@ -410,6 +421,7 @@ class PreprocessJob:
     sensor:str|None=None  # sensor file (.json, from pgd_calibrate) or registered sensor for a camera without one
     scale:str="auto"  # e⁻ per scaled unit: auto (99.9th percentile of the clean training frames), domain, or a number
     offset:float|None=None  # electrons added before scaling; none: the sensor's
+    transform:str="auto"  # intensity map: linear, asinh (softening: the clean frames' median), auto (the domain's)
 
 
 # %% ../nbs/08_preprocess.ipynb #f601a67c
@@ -435,9 +447,11 @@ def main(argv=None):
             sensor=job.sensor,
             scale=job.scale,
             offset=job.offset,
+            transform=job.transform,
         )
         sc, dark = s["scaling"], s["camera_offset"]
-        print(f"{s['domain']}: scale {sc.scale:g} e⁻ per scaled unit, offset {sc.offset:g} e⁻ ({sc.source})")
+        how = "linear" if sc.softening is None else f"asinh, softening {sc.softening:g} e⁻"
+        print(f"{s['domain']}: scale {sc.scale:g} e⁻ per scaled unit ({how}), offset {sc.offset:g} e⁻ ({sc.source})")
         if dark:
             print(f"{s['domain']}: camera offset {dark.offset_adu:.4f} ± {dark.error_adu:.4f} ADU, estimated from "
                   f"{dark.pixels} pixels ({dark.estimator})")

@@ -76,8 +76,12 @@ class Restoration:
     seconds:float
 
     def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray]:
-        "(mean, std) in electrons of the reference (clean) exposure, float64."
-        return scaled_to_electrons(self.mean_u, fm.scale, fm.offset), self.std_u.astype(np.float64) * fm.scale
+        """(mean, std) in electrons of the reference (clean) exposure, float64; in asinh units from the samples (the
+        mean of a curved map is not the map of the mean)."""
+        if fm.softening is None:
+            return scaled_to_electrons(self.mean_u, fm.scale, fm.offset), self.std_u.astype(np.float64) * fm.scale
+        e = fm.to_electrons(self.samples_u.astype(np.float64))
+        return e.mean(0), e.std(0)
 
 # %% ../nbs/14_restore.ipynb #346a15f5
 def restore_planes(
@@ -166,6 +170,7 @@ class Observation:
             scale=scaling.scale,
             read_noise_e=self.read_noise_e,
             offset=scaling.offset,
+            softening=scaling.softening,
             exposure_ratio=exposure_ratio,
             counts=self.counts,
             mask=mask,
@@ -358,6 +363,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
             "sensor": s.name,
             "scale": scaling.scale,
             "offset": scaling.offset,
+            "softening": scaling.softening,
             "scale_source": f"checkpoint ({scaling.source})",
             "camera_offset": obs.camera_offset and asdict(obs.camera_offset),
             "read_noise_e": obs.read_noise_e,

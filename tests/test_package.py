@@ -24,8 +24,8 @@ def test_imports_in_a_fresh_interpreter():
     ("calibration", "estimate_gain_read_noise", ["flat_pairs", "dark_frames", "white_level", "quantized"]),
     ("calibration", "adu_to_electrons", ["adu", "gain_e_per_adu", "black_level"]),
     ("calibration", "electrons_to_adu", ["e", "gain_e_per_adu", "black_level"]),
-    ("calibration", "electrons_to_scaled", ["e", "scale", "offset"]),
-    ("calibration", "scaled_to_electrons", ["u", "scale", "offset"]),
+    ("calibration", "electrons_to_scaled", ["e", "scale", "offset", "softening"]),
+    ("calibration", "scaled_to_electrons", ["u", "scale", "offset", "softening"]),
     ("calibration", "scaled_to_model", ["u"]),
     ("calibration", "model_to_scaled", ["m"]),
 ])
