@@ -139,7 +139,7 @@ def make_baselines(prior:Prior|None=None, domain:str|None=None, cfg:RestoreConfi
     if prior is not None and diffusion:
         cfg = cfg or RestoreConfig()
         methods["edm_unguided"] = lambda y, fm: edm_unguided(
-            prior, domain, y, fm, steps=max((cfg.steps or 20) // 2, 4), batch=cfg.batch, seed=cfg.seed
+            prior, domain, y, fm, steps=max((cfg.steps or 20) // 2, 4), batch=cfg.batch or 4, seed=cfg.seed
         )
         methods["edm_l2"] = lambda y, fm: edm_guided(prior, domain, y, fm, "l2", cfg)
         methods["edm_gauss"] = lambda y, fm: edm_guided(prior, domain, y, fm, "gauss", cfg)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from .calibration import DOMAINS, Scaling, get_sensor
-from .edm import EDMPrecond
+from .edm import EDMPrecond, inference_precision
 from .errors import CheckpointError
 from .networks import make_network
 from .utils import atomic_write
@@ -53,6 +53,7 @@ class Prior:
     step:int|None=None
     crop:int|None=None  # size of the training crops: the tile size it has learnt images at
     scalings:dict=field(default_factory=dict)  # {domain: Scaling} of the tiles it learnt from
+    precision:str="fp32"  # the denoiser's inference precision ("bf16": autocast around the network)
 
     def labels(self, domain:str) -> torch.Tensor:
         "One-hot label of a domain, refusing domains the network was not trained on."
@@ -89,8 +90,11 @@ def _recorded_scalings(state:dict, run_dir:Path) -> dict:
 
 
 # %% ../nbs/11b_checkpoints.ipynb #e4c7ec42
-def load_prior(checkpoint, device="cpu") -> Prior:
-    "The EMA denoiser of a training run folder or checkpoint file."
+def load_prior(checkpoint, device="cpu",
+               precision:str="fp32",  # "fp32", "bf16" or "auto" (bf16 where the hardware runs it natively)
+              ) -> Prior:
+    """The EMA denoiser of a training run folder or checkpoint file, set for inference: channels-last layout on CPU and
+    CUDA, and bf16 autocast around the network where chosen (the preconditioning stays in float32)."""
     path = Path(checkpoint)
     if path.is_dir():
         cands = [path / "best.pt"] if (path / "best.pt").is_file() else sorted(path.glob("checkpoint-*.pt"))[-1:]
@@ -121,6 +125,9 @@ def load_prior(checkpoint, device="cpu") -> Prior:
                                                                 f"training options ({e})", path, "use the checkpoint "
                                                                                                  "with its own run "
                                                                                                  "folder") from e
+    device = torch.device(device)
+    prec = inference_precision(device, precision)
+    D.set_inference(prec == "bf16", channels_last=device.type in ("cpu", "cuda"))
     return Prior(
         D.eval().requires_grad_(False).to(device),
         domains,
@@ -131,5 +138,6 @@ def load_prior(checkpoint, device="cpu") -> Prior:
         state.get("step"),
         opts.get("crop"),
         {d: Scaling(**s) for d, s in _recorded_scalings(state, path.parent).items()},
+        prec,
     )
 

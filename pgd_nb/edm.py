@@ -5,14 +5,19 @@
 # %% ../nbs/11_edm.ipynb #6de000bf
 from __future__ import annotations
 
+import contextlib
 import math
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
+from .errors import ConfigError
+
 # %% auto #0
-__all__ = ['edm_coefficients', 'EDMPrecond', 'EDMLoss', 'edm_sigmas', 'edm_sampler', 'GaussianDenoiser', 'measure_sigma_data']
+__all__ = ['edm_coefficients', 'EDMPrecond', 'bf16_supported', 'inference_precision', 'EDMLoss', 'edm_sigmas', 'edm_sampler',
+           'GaussianDenoiser', 'measure_sigma_data']
 
 # %% ../nbs/11_edm.ipynb #fc86c98d
 def edm_coefficients(sigma, sigma_data:float=0.5):
@@ -31,14 +36,43 @@ class EDMPrecond(nn.Module):
     def __init__(self, net:nn.Module, sigma_data:float=0.5):
         super().__init__()
         self.net, self.sigma_data = net, float(sigma_data)
+        self.bf16, self.channels_last = False, False  # inference settings of F (`set_inference`); training: its own
+
+    def set_inference(self, bf16:bool, channels_last:bool) -> "EDMPrecond":
+        "Run F under bf16 autocast and/or in channels-last layout; the preconditioning stays in float32."
+        self.bf16, self.channels_last = bool(bf16), bool(channels_last)
+        self.net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        return self
 
     def forward(self, x, sigma, labels=None):
         sigma = torch.as_tensor(sigma, dtype=torch.float32, device=x.device).reshape(-1)
         sigma = sigma.expand(x.shape[0]) if sigma.numel() == 1 else sigma
         c_skip, c_out, c_in, c_noise = edm_coefficients(sigma, self.sigma_data)
         b = lambda c: c.reshape(-1, 1, 1, 1)
-        F_x = self.net((b(c_in) * x).to(x.dtype), c_noise, labels)
-        return b(c_skip) * x + b(c_out) * F_x.to(torch.float32)
+        x_in = (b(c_in) * x).to(x.dtype)
+        if self.channels_last and x_in.ndim == 4: x_in = x_in.contiguous(memory_format=torch.channels_last)
+        # only entered when set: a disabled autocast would switch off a training loop's own
+        with torch.autocast(x.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
+            F_x = self.net(x_in, c_noise, labels)
+        return b(c_skip) * x + b(c_out) * F_x.to(torch.float32).contiguous()
+
+
+# %% ../nbs/11_edm.ipynb #6d05a3eb
+def bf16_supported(device) -> bool:
+    "Whether `device` runs bf16 natively: CUDA with bf16, or a CPU with AVX-512 BF16 or AMX instructions (Linux)."
+    device = torch.device(device)
+    if device.type == "cuda": return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type != "cpu": return False
+    try: flags = Path("/proc/cpuinfo").read_text()
+    except OSError: return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+def inference_precision(device, precision:str="auto") -> str:
+    "'bf16' or 'fp32' for the denoiser on `device`: `precision` 'auto' picks bf16 where the hardware runs it natively."
+    if precision not in ("auto", "bf16", "fp32"):
+        raise ConfigError(f"precision must be auto, bf16 or fp32, got {precision!r}", "precision")
+    if precision != "auto": return precision
+    return "bf16" if bf16_supported(device) else "fp32"
 
 
 # %% ../nbs/11_edm.ipynb #9ad49bb4

@@ -68,6 +68,7 @@ class EvalConfig:
     reference: str = "auto"
     seed:int=0  # seed of the noise and the samplers
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
+    precision:str="fp32"  # the denoiser's: fp32; bf16 (faster, uncalibrated in the demo); auto (bf16 where native)
 
     def __post_init__(self):
         get_domain(self.domain)
@@ -96,6 +97,7 @@ def _restore_cfg(cfg:EvalConfig, **kw) -> RestoreConfig:
         steps=cfg.steps,
         seed=cfg.seed,
         device=cfg.device,
+        precision=cfg.precision,
         options=dict(cfg.sampler_options),
         **kw,
     )
@@ -321,7 +323,7 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
     raw_roots."""
     rows = []
     for model, ckpt in cfg.checkpoints.items():
-        prior = load_prior(ckpt, resolve_device(cfg.device, "EvalConfig.device"))
+        prior = load_prior(ckpt, resolve_device(cfg.device, "EvalConfig.device"), cfg.precision)
         for dom, root in raw_roots.items():
             if dom not in prior.domains:
                 rows.append(
@@ -445,10 +447,11 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         write_table(out / "cross.csv", rows)
         metrics["tables"]["cross"] = rows
     else:
-        prior = load_prior(cfg.checkpoint, resolve_device(cfg.device, "EvalConfig.device"))
+        prior = load_prior(cfg.checkpoint, resolve_device(cfg.device, "EvalConfig.device"), cfg.precision)
         metrics["scaling"] = asdict(prior.scaling(cfg.domain))  # the prior's: every scaled figure is in its units
         base_cfg = RestoreConfig(
-            cfg.method, samples=cfg.baseline_samples, steps=cfg.steps, seed=cfg.seed, device=cfg.device, batch=4
+            cfg.method, samples=cfg.baseline_samples, steps=cfg.steps, seed=cfg.seed, device=cfg.device,
+            precision=cfg.precision,
         )
         include = (
             cfg.baselines

@@ -41,11 +41,12 @@ class RestoreConfig:
     steps:int|None=None  # noise levels (daps, dps) or sweeps (gibbs); none: the sampler's own default
     likelihood:str="pg"  # "pg" (exact Poisson-Gaussian), "gauss" or "l2" (guidance.LIKELIHOODS)
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
-    batch:int=4  # tiles per batch
+    batch:int|None=None  # tiles per batch; none: 1 on CPU (measured fastest: a network batch of `samples`), 4 on GPU
     tile:int|None=None  # tile edge; none: the prior's training crop (larger tiles generalize poorly)
     min_overlap:int=32  # least overlap of neighbouring tiles, px
     seed:int=0  # seed of the sampler's noise
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
+    precision:str="fp32"  # the denoiser's: fp32; bf16 (faster, uncalibrated in the demo); auto (bf16 where native)
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
 
     def __post_init__(self):
@@ -59,7 +60,8 @@ class RestoreConfig:
                 "RestoreConfig.likelihood",
                 f"use one of {', '.join(LIKELIHOODS)}",
             )
-        if self.samples < 1 or (self.steps is not None and self.steps < 2) or self.batch < 1:
+        bad_batch = self.batch is not None and self.batch < 1
+        if self.samples < 1 or (self.steps is not None and self.steps < 2) or bad_batch:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
 
 # %% ../nbs/14_restore.ipynb #84d2864b
@@ -114,8 +116,9 @@ def restore_planes(
     lik = Likelihood(cfg.likelihood, cfg.lam_threshold)
     K, evals, out = cfg.samples, 0, np.zeros((len(tiles), cfg.samples, C, tile, tile), np.float32)
     t0 = time.perf_counter()
-    for a in tqdm(range(0, len(tiles), cfg.batch), desc="restore", unit="batch", disable=not progress):
-        b = slice(a, a + cfg.batch)
+    B = cfg.batch or (1 if dev.type == "cpu" else 4)
+    for a in tqdm(range(0, len(tiles), B), desc="restore", unit="batch", disable=not progress):
+        b = slice(a, a + B)
         fm_b = replace(fm, mask=masks[b])
         steps = {} if cfg.steps is None else {"steps": cfg.steps}
         r = posterior_sample(
@@ -287,7 +290,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     prior = (
         checkpoint
         if isinstance(checkpoint, Prior)
-        else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"))
+        else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"), cfg.precision)
     )
     domain, s = obs.domain, obs.raw.sensor
     prior.labels(domain)  # refuses unknown domains before any work
