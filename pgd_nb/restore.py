@@ -15,8 +15,7 @@ import numpy as np
 import torch
 
 from .calibration import DOMAINS, CameraOffset, Scaling, estimate_dark_offset, estimate_pair_offset
-from .calibration import model_to_scaled
-from .calibration import scaled_to_electrons
+from .calibration import model_to_scaled, scaled_to_electrons
 from .checkpoints import Prior, load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
