@@ -1,6 +1,7 @@
 """Check (c) of the sampler calibration: each domain's trained demo prior taken as the *true* prior.
 
     python benchmarks/calibrate_trained.py [--domains astronomy,microscopy,photography] [--methods daps] [--ratios R] [--append]
+                                           [--precision fp32|bf16|auto]
                                            [--tiles 4] [--samples 15] [--crop 64] [--out reports/calibration]
 
 For each domain: truths are drawn from the network itself (EDM Heun sampler, 64 steps), observations
@@ -53,6 +54,7 @@ def main():
     ap.add_argument("--ratios", default="", help="exposure ratios to run, comma-separated (default: the domain's two)")
     ap.add_argument("--append", action="store_true", help="add the rows to an existing calibration.json instead of replacing it")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "auto"], help="the denoiser's inference precision")
     a = ap.parse_args()
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     saved = out / "calibration.json"
@@ -62,16 +64,18 @@ def main():
     for domain in a.domains.split(","):
         runs = sorted(p for p in (ROOT / ".cache" / "runs").glob(a.run_glob.format(domain=domain)) if (p / "best.pt").is_file())
         if not runs: raise SystemExit(f"no trained demo run for {domain} in .cache/runs: run `make report DOMAIN={domain}` first")
-        prior = load_prior(runs[-1])
+        prior = load_prior(runs[-1], precision=a.precision)
         dom = DOMAINS[domain]; sensor = get_sensor(dom.sensor)
         label = prior.labels(domain)[None].expand(a.tiles, -1)
         g = torch.Generator().manual_seed(a.seed)
         latents = torch.randn((a.tiles, prior.channels, a.crop, a.crop), generator=g)
+        bf16, prior.denoiser.bf16 = prior.denoiser.bf16, False  # truths in float32 whatever the samplers use
         with torch.no_grad():
             if a.truth == "ode": truth, _ = edm_sampler(prior.denoiser, latents, label, num_steps=a.truth_steps)
             else:
                 D = lambda x, s: prior.denoiser(x.to(torch.float32), s, label).to(torch.float64)
                 truth, _ = reverse_sde(D, 80.0 * latents.double(), 80.0, g, per_decade=a.truth_steps)
+        prior.denoiser.bf16 = bf16
         truth = truth[:, : dom.channels].double()  # the network's own draws, unclamped: below m = -1 the likelihood is flat, and the sampler may go there too
         for ratio in RATIOS[domain]:
             if a.ratios and ratio not in [float(v) for v in a.ratios.split(",")]: continue

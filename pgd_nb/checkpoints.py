@@ -91,7 +91,7 @@ def _recorded_scalings(state:dict, run_dir:Path) -> dict:
 
 # %% ../nbs/11b_checkpoints.ipynb #e4c7ec42
 def load_prior(checkpoint, device="cpu",
-               precision:str="fp32",  # "fp32", "bf16" or "auto" (bf16 where the hardware runs it natively)
+               precision:str="auto",  # "auto" (bf16 where the hardware runs it natively), "bf16" or "fp32"
               ) -> Prior:
     """The EMA denoiser of a training run folder or checkpoint file, set for inference: channels-last layout on CPU and
     CUDA, and bf16 autocast around the network where chosen (the preconditioning stays in float32)."""

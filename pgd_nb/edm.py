@@ -86,10 +86,11 @@ class EDMLoss:
     def __call__(self, D, y, labels=None, mask=None, generator:torch.Generator|None=None, sigma=None, noise=None):
         "Per-sample loss (B,). σ and the noise are drawn from `generator` unless given (validation fixes them)."
         B = y.shape[0]
+        dev = generator.device if generator is not None else y.device  # drawn on the generator's device
         if sigma is None:
-            sigma = (torch.randn(B, generator=generator) * self.P_std + self.P_mean).exp().to(y.device)
+            sigma = (torch.randn(B, generator=generator, device=dev) * self.P_std + self.P_mean).exp().to(y.device)
         sigma = torch.as_tensor(sigma, dtype=torch.float32, device=y.device).reshape(-1).expand(B)
-        if noise is None: noise = torch.randn(y.shape, generator=generator).to(y.device)
+        if noise is None: noise = torch.randn(y.shape, generator=generator, device=dev).to(y.device)
         b = sigma.reshape(-1, 1, 1, 1)
         err = (D(y + b * noise, sigma, labels) - y) ** 2
         if mask is None: mask = torch.ones_like(y)

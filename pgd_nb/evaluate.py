@@ -68,7 +68,7 @@ class EvalConfig:
     reference: str = "auto"
     seed:int=0  # seed of the noise and the samplers
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
-    precision:str="fp32"  # the denoiser's: fp32; bf16 (faster, uncalibrated in the demo); auto (bf16 where native)
+    precision:str="auto"  # the denoiser's: auto (bf16 where the hardware runs it natively), bf16, or fp32 to force
 
     def __post_init__(self):
         get_domain(self.domain)

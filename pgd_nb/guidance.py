@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from .calibration import electrons_to_scaled, scaled_slope, scaled_to_electrons
 from .edm import edm_sigmas
 from .errors import ConfigError
-from .noise import gaussian_log_likelihood, gaussian_score, pg_derivatives
+from .noise import gaussian_log_likelihood, gaussian_score, pg_derivatives, pg_derivatives_fast
 
 # %% auto #0
 __all__ = ['LAM_FLOOR', 'LIKELIHOODS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'Likelihood', 'PosteriorSamples',
@@ -143,27 +143,58 @@ class Likelihood:
     kind:str="pg"
     lam_threshold:float=math.inf  # "pg" only: Gaussian approximation where n·λ is above this
     window:float=8.0  # "pg" only: summation half-width in standard deviations (noise module default 12)
+    table:bool=True  # "pg" only: the checked table of the exact terms (`pg_derivatives_fast`); False: the sums always
 
     def __post_init__(self):
         if self.kind not in LIKELIHOODS:
             raise ConfigError(f"unknown likelihood {self.kind!r}", "likelihood", f"use one of {', '.join(LIKELIHOODS)}")
 
-    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None):
-        "(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites."
-        Y, L, S = n * y_e, n * lam_e, torch.sqrt(n * torch.as_tensor(sigma_e, dtype=torch.float64) ** 2).expand_as(y_e)
+    def _exact(self, Y, L, s, where, channels:int):
+        """Exact (log p[, ∂λ, ∂²λ]) at the pixels `where` (None: all) of Y, L; `s` is σ per channel (broadcastable),
+        taken one value at a time so that the table of each applies."""
+        if not self.table:
+            S = s.expand_as(Y)
+            if where is None: return pg_derivatives(Y, L, S, self.window)[:channels]
+            return [t for t in pg_derivatives(Y[where], L[where], S[where], self.window)[:channels]]
+        values = s.unique()
+        if where is None and values.numel() == 1: return pg_derivatives_fast(Y, L, float(values), channels)
+        out = [torch.empty_like(Y) for _ in range(channels)]
+        if where is None and s.dim() == 3 and s.shape[0] == Y.shape[-3]:  # σ per channel: whole channels at a time
+            for v in values.tolist():
+                idx = (s.reshape(-1) == v).nonzero().squeeze(1)
+                part = pg_derivatives_fast(Y.index_select(-3, idx), L.index_select(-3, idx), v, channels)
+                for o, t in zip(out, part): o.index_copy_(-3, idx, t)
+            return out
+        for v in values.tolist():
+            m = (s == v).expand_as(Y) if where is None else (s == v).expand_as(Y) & where
+            for o, t in zip(out, pg_derivatives_fast(Y[m], L[m], v, channels)): o[m] = t
+        return out if where is None else [o[where] for o in out]
+
+    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None, log_p_only:bool=False):
+        """(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites; with
+        `log_p_only` the last two are None (cheaper)."""
+        n_t, sig_t = (torch.as_tensor(v, dtype=torch.float64, device=y_e.device) for v in (n, sigma_e))
+        s = torch.sqrt(n_t * sig_t ** 2)  # σ of the sum of n photosites, per channel
+        Y, L, S = n * y_e, n * lam_e, s.expand_as(y_e)
         if self.kind == "l2":
             v = l2_var if l2_var is not None else (Y.clamp_min(0).mean() + S.mean() ** 2)
             r = Y - L
             lp, d1, c = -r * r / (2 * v) - 0.5 * torch.log(2 * math.pi * v), r / v, torch.ones_like(r) / v
         elif self.kind == "gauss": lp, d1, c = _gauss_terms(Y, L, S)
+        elif self.lam_threshold == math.inf:
+            if log_p_only: return self._exact(Y, L, s, None, 1)[0], None, None
+            lp, d1, d2 = self._exact(Y, L, s, None, 3)
+            c = -d2
         else:
-            lp, d1, c = _gauss_terms(Y, L, S) if self.lam_threshold < math.inf else (torch.empty_like(Y),) * 3
+            lp, d1, c = _gauss_terms(Y, L, S)
             exact = L < self.lam_threshold
             if bool(exact.any()):
                 lp, d1, c = lp.clone(), d1.clone(), c.clone()
-                e_lp, e_d1, e_d2 = pg_derivatives(Y[exact], L[exact], S[exact], self.window)
+                e_lp, e_d1, e_d2 = self._exact(Y, L, s, exact, 3)
                 lp[exact], d1[exact], c[exact] = e_lp, e_d1, -e_d2
+        if log_p_only: return lp, None, None
         return lp, n * d1, n * n * c  # chain rule from (nλ) to λ
+
 
 # %% ../nbs/13_guidance.ipynb #403b7b19
 class _Data:
@@ -204,6 +235,12 @@ class _Data:
         z = torch.zeros_like(lp)
         return torch.where(self.good, lp, z), torch.where(live, a * d1, z), torch.where(live, a * a * c, z)
 
+    def log_lik(self, x_m:torch.Tensor) -> torch.Tensor:
+        "log p per pixel of the observed channels alone (zero where flagged): cheaper than `terms`."
+        raw, _ = self.lam(x_m[:, : self.C].to(torch.float64))
+        lp = self.lik.terms(self.y, raw.clamp_min(LAM_FLOOR), self.sigma, self.n, self.l2_var, log_p_only=True)[0]
+        return torch.where(self.good, lp, torch.zeros_like(lp))
+
     def data_m(self) -> torch.Tensor:
         "The model value whose λ is the observation, max(y, 0) (per pixel of the observed channels)."
         e = (self.y.clamp_min(0) - _t(self.fm.background_e, self.y)) * self.fm.exposure_ratio
@@ -232,7 +269,8 @@ class _Data:
     def floor_lp(self) -> torch.Tensor:
         "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
         if self._floor_lp is None:
-            lp = self.lik.terms(self.y, torch.full_like(self.y, LAM_FLOOR), self.sigma, self.n, self.l2_var)[0]
+            lam = torch.full_like(self.y, LAM_FLOOR)
+            lp = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var, log_p_only=True)[0]
             self._floor_lp = torch.where(self.good, lp, torch.zeros_like(lp))
         return self._floor_lp
 
@@ -245,7 +283,7 @@ class _Data:
         z = torch.maximum(self.gaussian_prox(xh, rho2), m0)
         if self.fm.softening is not None:  # curved λ(m): the prox linearized at x̂ can fall far short of a narrow
             zy = torch.maximum(self.data_m(), m0)  # likelihood; start from the data's own value where it is better
-            f = lambda v: (v - xh) ** 2 / (2 * rho2) - self.terms(v)[0]
+            f = lambda v: (v - xh) ** 2 / (2 * rho2) - self.log_lik(v)
             z = torch.where(f(zy) < f(z), zy, z)
             iters += 2
         for _ in range(iters):
@@ -299,7 +337,7 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
     accepted = torch.zeros_like(xo)
     for _ in range(proposals):
         prop = mode + sd * _randn(xo, generator)
-        lp_p = data.terms(prop)[0]
+        lp_p = data.log_lik(prop)
         u = torch.rand(xo.shape, generator=generator, dtype=torch.float64).to(xo.device)
         acc = torch.log(u) < log_w(prop, lp_p) - log_w(z, lp_z)
         z, lp_z = torch.where(acc, prop, z), torch.where(acc, lp_p, lp_z)
@@ -333,9 +371,10 @@ def reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:floa
     "A draw from p(x0 | x_ρ = x): the reverse process from σ = ρ to 0 on a Karras grid. Returns (x0, evaluations)."
     n = max(2, math.ceil(per_decade * math.log10(max(rho / sigma_min, 1.0))))
     levels = edm_sigmas(n, sigma_min=min(sigma_min, rho), sigma_max=rho).tolist()
+    D32 = getattr(D, "fp32", D)  # the probe's difference of 1e-3σ is below bf16's resolution: both in float32
     for s, s_next in zip(levels[:-1], levels[1:]):
-        d = D(x, s).to(torch.float64)
-        J = _jacobian_diag(D, x, s, d, generator)                       # Var[x0 | x_s] = s²·J
+        d = D32(x, s).to(torch.float64)
+        J = _jacobian_diag(D32, x, s, d, generator)                     # Var[x0 | x_s] = s²·J
         x = _bridge(x, d, s, s_next, generator, J)                      # mean: E[x_s' | x_s] = D + (s'²/s²)(x − D)
     return x, 2 * n
 
@@ -366,10 +405,12 @@ def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma
     t = edm_sigmas(steps, sigma_min=sigma_min, sigma_max=sigma_max).tolist()
     x, acc, evals = x * t[0], [], 0
     for s, s_next in zip(t[:-1], t[1:]):
-        x0_hat = D(x, s).to(torch.float64)
+        probe = s <= jacobian_below
+        Ds = getattr(D, "fp32", D) if probe else D  # the probe's difference of 1e-3σ is below bf16's resolution
+        x0_hat = Ds(x, s).to(torch.float64)
         r2 = s * s * sigma_data ** 2 / (s * s + sigma_data ** 2)          # variance of x0 given x under N(0, σ_d²)
-        if s <= jacobian_below:                                           # Tweedie: Var[x0 | x] = σ² ∂D/∂x, per pixel
-            r2 = (s * s * _jacobian_diag(D, x, s, x0_hat, generator)).clamp(1e-12, r2)
+        if probe:                                                         # Tweedie: Var[x0 | x] = σ² ∂D/∂x, per pixel
+            r2 = (s * s * _jacobian_diag(Ds, x, s, x0_hat, generator)).clamp(1e-12, r2)
             evals += 1
         x0, _, a = _z_step(data, x0_hat, r2, generator, proposals=proposals, newton=newton)
         # x_σ' ~ p(x_σ' | x_σ, x0): the forward process's bridge
@@ -386,7 +427,7 @@ def _dps(D, data:_Data, x, generator, steps:int=30, zeta:float=1.0, sigma_min:fl
     for t_cur, t_next in zip(t[:-1], t[1:]):
         x_in = x.detach().requires_grad_(True)
         x0 = D(x_in, t_cur)
-        _, g, _ = data.terms(x0)
+        _, g, _ = data.terms(x0.detach())  # the likelihood's gradient in x0 (no graph through its sums)
         pad = torch.zeros_like(x0, dtype=torch.float64)
         pad[:, : data.C] = g
         (grad,) = torch.autograd.grad(x0, x_in, pad.to(x0.dtype))
@@ -419,6 +460,15 @@ def _observation_data(y, fm:ForwardModel, lik:Likelihood, K:int, Cn:int, device)
     return _Data(y.to(device).repeat_interleave(K, 0), fm, lik, Cn)
 
 # %% ../nbs/13_guidance.ipynb #a11079c8
+def _float32(denoiser, D):
+    "D evaluated with a bf16 EDMPrecond switched to float32 for the call (D itself otherwise)."
+    if not getattr(denoiser, "bf16", False): return D
+    def D32(x, s):
+        denoiser.bf16 = False
+        try: return D(x, s)
+        finally: denoiser.bf16 = True
+    return D32
+
 def posterior_sample(
     denoiser,  # callable D(x, sigma, labels) in model space
     y_e,  # observation in electrons: (C, H, W), or (B, C, H, W) for a batch of tiles
@@ -457,6 +507,7 @@ def posterior_sample(
     if lab is not None and lab.shape[0] == B:
         lab = lab.repeat_interleave(K, 0)
     D = lambda x, s: denoiser(x.to(torch.float32), s, lab)
+    D.fp32 = _float32(denoiser, D)
     x = torch.randn((B * K, Cn, H, W), generator=generator, dtype=torch.float64).to(device)
     x, evals, info = _SAMPLERS[method](D, data, x, generator, **options)
     out = x[:, :C].to(torch.float32).reshape(B, K, C, H, W)

@@ -17,8 +17,9 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['sample_poisson_gaussian', 'pg_log_likelihood', 'pg_posterior_mean_k', 'pg_score', 'pg_derivatives',
-           'gaussian_log_likelihood', 'gaussian_score', 'hybrid_log_likelihood', 'hybrid_score', 'gat',
-           'gat_inverse_exact', 'gat_inverse_algebraic', 'NoiseFit', 'estimate_noise_params']
+           'gaussian_log_likelihood', 'gaussian_score', 'hybrid_log_likelihood', 'hybrid_score', 'PGTable', 'pg_table',
+           'pg_derivatives_fast', 'gat', 'gat_inverse_exact', 'gat_inverse_algebraic', 'NoiseFit',
+           'estimate_noise_params']
 
 # %% ../nbs/02_noise.ipynb #a8d13905
 def _is_torch(*xs) -> bool: return any(isinstance(x, torch.Tensor) for x in xs)
@@ -94,16 +95,17 @@ def _mode_k(y, lam, s2, iters:int=40):
     return k
 
 # %% ../nbs/02_noise.ipynb #cd00d195
-def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mode_iters:int=40):
-    "float64 log p, E[k|y], E[(y−k)²|y] for flat float64 tensors (λ ≥ 0, σ > 0), by windowed log-sum-exp."
-    logp, ek, er2 = (torch.full_like(y, float("nan")) for _ in range(3))
+def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mode_iters:int=40, var:bool=False):
+    """float64 log p, E[k|y], E[(y−k)²|y] (and Var[k|y] if `var`, summed as such: from the moments it would cancel) for
+    flat float64 tensors (λ ≥ 0, σ > 0), by windowed log-sum-exp."""
+    logp, ek, er2, vk = (torch.full_like(y, float("nan")) for _ in range(4))
     ok = torch.isfinite(y) & torch.isfinite(lam) & torch.isfinite(sigma)
     zero = ok & (lam == 0)  # only k = 0 contributes
     s2z = sigma[zero] ** 2
     logp[zero] = -y[zero] ** 2 / (2 * s2z) - 0.5 * torch.log(2 * math.pi * s2z)
-    ek[zero], er2[zero] = 0.0, y[zero] ** 2
+    ek[zero], er2[zero], vk[zero] = 0.0, y[zero] ** 2, 0.0
     idx = (ok & (lam > 0)).nonzero().squeeze(1)
-    if idx.numel() == 0: return logp, ek, er2
+    if idx.numel() == 0: return (logp, ek, er2, vk) if var else (logp, ek, er2)
     y, lam, s2 = y[idx], lam[idx], sigma[idx] ** 2
     kstar = _mode_k(y, lam, s2, mode_iters)
     s = (torch.polygamma(1, kstar + 1) + 1 / s2).rsqrt()
@@ -137,7 +139,8 @@ def _pg_sums(y, lam, sigma, window:float=_WINDOW_SIGMAS, pad:int=_WINDOW_PAD, mo
             at = idx[sl]
             logp[at] = lse - 0.5 * torch.log(2 * math.pi * s2[sl])
             ek[at], er2[at] = (w * k).sum(1), (w * r2).sum(1)
-    return logp, ek, er2
+            if var: vk[at] = (w * (k - ek[at, None]) ** 2).sum(1)
+    return (logp, ek, er2, vk) if var else (logp, ek, er2)
 
 def _score_from(ek, y, lam, sigma):
     "∂ log p/∂λ from E[k|y]; at λ = 0 the one-sided limit exp((2y − 1)/(2σ²)) − 1."
@@ -208,14 +211,14 @@ def pg_derivatives(
     _check_sigma_lam(sig, lam)
     if bool((lam <= 0).any()):
         raise ConfigError("λ must be > 0 for the second derivative", "lam_e", "clamp λ to a small positive floor")
-    logp, ek, er2 = (
+    logp, ek, _, vk = (
         t.view(y.shape)
         for t in _pg_sums(
-            y.reshape(-1), lam.reshape(-1), sig.reshape(-1), window, int(window), 40 if window >= _WINDOW_SIGMAS else 12
+            y.reshape(-1), lam.reshape(-1), sig.reshape(-1), window, int(window),
+            40 if window >= _WINDOW_SIGMAS else 12, var=True,
         )
     )
-    ek2 = er2 - y * y + 2 * y * ek  # E[k²] from E[(y−k)²]
-    d2 = ((ek2 - ek * ek) - ek) / lam**2
+    d2 = (vk - ek) / lam**2  # Var[k] − E[k] is O(λ²) at small λ: both summed directly, not from moments
     return logp, (ek - lam) / lam, d2.clamp_max(0)
 
 # %% ../nbs/02_noise.ipynb #cf31173c
@@ -252,6 +255,140 @@ def hybrid_log_likelihood(y_e, lam_e, sigma_e, lam_threshold:float=1000.0):
 def hybrid_score(y_e, lam_e, sigma_e, lam_threshold:float=1000.0):
     "Exact score where λ < `lam_threshold` e⁻, the Gaussian approximation's above."
     return _hybrid(pg_score, gaussian_score, y_e, lam_e, sigma_e, lam_threshold)
+
+# %% ../nbs/02_noise.ipynb #b7097d04
+_TABLE_T, _TABLE_L_SPLIT, _TABLE_L_MIN = 10.0, 8.0, 1e-6  # |t| range; log-λ rows below L_SPLIT, u rows above
+_TABLE_BUDGET = (1e-4, 1e-3, 1e-2)  # log p (nats), √v·∂λ, ∂²λ relative to max(|∂²λ|, 1/v)
+_HERMITE = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [-3, 3, -2, -1], [2, -2, 1, 1]], dtype=np.float64)
+
+def _gaussian_derivatives(y, lam, s2, channels:int=3):
+    "(log N[, ∂λ, ∂²λ], v, r/v) of N(y; λ, v = λ + σ²), float64."
+    v, r = lam + s2, y - lam
+    iv = 1 / v
+    q = r * iv
+    lp = -0.5 * torch.log(2 * math.pi * v) - 0.5 * r * q
+    if channels == 1: return (lp,), v, q
+    return (lp, q * (1 + 0.5 * q) - 0.5 * iv, iv * (0.5 * iv - 1 - q * (2 + q))), v, q
+
+def _spline_cells(rows:np.ndarray, t:np.ndarray, R:np.ndarray) -> np.ndarray:
+    "(cells, channels·16) coefficients c[p, q] of a^p b^q per cell of the bicubic spline through R (channels, rows, t)."
+    from scipy.interpolate import RectBivariateSpline
+    hr, ht = rows[1] - rows[0], t[1] - t[0]
+    out = []
+    for Rc in R:
+        sp = RectBivariateSpline(rows, t, Rc, kx=3, ky=3, s=0)
+        f, fr, ft, frt = (sp(rows, t, dx=i, dy=j) * hr ** i * ht ** j for i, j in ((0, 0), (1, 0), (0, 1), (1, 1)))
+        corner = lambda X: (X[:-1, :-1], X[:-1, 1:], X[1:, :-1], X[1:, 1:])
+        (f00, f01, f10, f11), (r00, r01, r10, r11) = corner(f), corner(fr)
+        (t00, t01, t10, t11), (x00, x01, x10, x11) = corner(ft), corner(frt)
+        G = np.stack([np.stack(q, -1) for q in ((f00, f01, t00, t01), (f10, f11, t10, t11),
+                                               (r00, r01, x00, x01), (r10, r11, x10, x11))], -2)
+        out.append((_HERMITE @ G @ _HERMITE.T).reshape(-1, 16))
+    return np.concatenate(out, 1)
+
+class PGTable:
+    "The exact Poisson-Gaussian terms at one σ, tabulated as corrections to the Gaussian approximation."
+    def __init__(self, sigma_e:float, nt:int=241, n_low:int=385, n_high:int=257):
+        self.sigma, self.nt, self.n_low, self.n_high = float(sigma_e), nt, n_low, n_high
+        s2, T = self.sigma ** 2, _TABLE_T
+        t = np.linspace(-T, T, nt)
+        g = np.linspace(math.log(_TABLE_L_MIN), math.log(_TABLE_L_SPLIT), n_low)      # low rows: log λ
+        u = np.linspace(0.0, self.sigma / math.sqrt(s2 + _TABLE_L_SPLIT), n_high)     # high rows: u = σ/√v
+        self.g0, self.hg, self.hu, self.ht = g[0], g[1] - g[0], u[1] - u[0], t[1] - t[0]
+        lam_high = s2 / u[1:] ** 2 - s2
+        lam_high[-1] = _TABLE_L_SPLIT
+        R = [self._corrections(np.exp(g), t), self._corrections(lam_high, t)]
+        R[1] = np.concatenate([np.zeros((3, 1, nt)), R[1]], 1)  # u = 0: λ = ∞, where the Gaussian is exact
+        coef = np.concatenate([_spline_cells(g, t, R[0]), _spline_cells(u, t, R[1])])
+        self.high0 = (n_low - 1) * (nt - 1)  # first cell of the high rows
+        self._coef = {(torch.device("cpu"), 3): torch.from_numpy(coef).to(torch.float32)}
+        self.dtype = torch.float32  # of the interpolation's arithmetic: float64 where float32 misses the budget
+        self.error = self._check()
+        if not self.ok: self.dtype, self.error = torch.float64, None
+        if self.error is None: self.error = self._check()
+
+    def _corrections(self, lam:np.ndarray, t:np.ndarray) -> np.ndarray:
+        "(3, len(lam), len(t)) exact R0, R1, R2 at the nodes, by the windowed sums."
+        L, T = (torch.from_numpy(a.ravel()) for a in np.meshgrid(lam, t, indexing="ij"))
+        s2 = self.sigma ** 2
+        Y = L + T * torch.sqrt(L + s2)
+        lp, d1, d2 = pg_derivatives(Y, L, self.sigma, window=8.0)  # as the samplers sum; 12 changes < 1e-9
+        (gl, g1, g2), v, _ = _gaussian_derivatives(Y, L, s2)
+        d2 = torch.where(d2 < 0, d2, torch.as_tensor(0.0, dtype=torch.float64))
+        return torch.stack([lp - gl, (d1 - g1) * v.sqrt(), (d2 - g2) * v]).reshape(3, len(lam), len(t)).numpy()
+
+    def coef(self, device, channels:int=3) -> torch.Tensor:
+        "(cells, 16·channels) float32 coefficients on `device` (log p alone: its own contiguous copy, for speed)."
+        key = (torch.device(device), channels)
+        if key not in self._coef:
+            self._coef[key] = self._coef[(torch.device("cpu"), 3)][:, : 16 * channels].contiguous().to(key[0])
+        return self._coef[key]
+
+    def __call__(self, y, lam, channels:int=3):
+        "((log p[, ∂λ, ∂²λ]), inside) for float64 tensors y, λ > 0 of one shape; outside the table the values are junk."
+        gauss, v, q = _gaussian_derivatives(y, lam, self.sigma ** 2, channels)
+        sd = v.sqrt()
+        ft = (q * sd + _TABLE_T) / self.ht  # t = (y − λ)/√v
+        low = lam < _TABLE_L_SPLIT
+        fr = torch.where(low, (lam.log() - self.g0) / self.hg, self.sigma / sd / self.hu)
+        inside = (fr >= 0) & (ft >= 0) & (ft <= self.nt - 1)
+        i = torch.minimum(fr.floor().clamp_min(0), torch.where(low, self.n_low - 2, self.n_high - 2))
+        j = ft.floor().clamp(0, self.nt - 2)
+        cell = (i * (self.nt - 1) + j).long() + torch.where(low, 0, self.high0)
+        coef = self.coef(y.device, channels)
+        # a row gather (embedding's is the fast one); the cubic in b along each row p, then in a, as two bmm
+        c = torch.nn.functional.embedding(cell.reshape(-1).clamp(0, coef.shape[0] - 1), coef).to(self.dtype)
+        powers = lambda u: torch.stack([torch.ones_like(u), u, u * u, u * u * u], -1).to(self.dtype).unsqueeze(-1)
+        rows = torch.bmm(c.view(-1, 4 * channels, 4), powers((ft - j).reshape(-1))).view(-1, channels, 4)
+        val = torch.bmm(rows, powers((fr - i).reshape(-1))).double().reshape(*y.shape, channels).movedim(-1, 0)
+        out = (gauss[0] + val[0],)
+        if channels == 3: out += (gauss[1] + val[1] / sd, (gauss[2] + val[2] / v).clamp_max(0))
+        return out, inside
+
+    def _check(self, n:int=4096) -> tuple[float, float, float]:
+        "Largest errors against the exact sums at random points of the table, each over its budget (≤ 1 passes)."
+        rng = np.random.default_rng(0)
+        lam = torch.from_numpy(np.exp(rng.uniform(math.log(_TABLE_L_MIN), math.log(1e6), n)))
+        v = lam + self.sigma ** 2
+        y = lam + torch.from_numpy(rng.uniform(-_TABLE_T, _TABLE_T, n)) * v.sqrt()
+        (lp, d1, d2), _ = self(y, lam)
+        elp, ed1, ed2 = pg_derivatives(y, lam, self.sigma)
+        return (float((lp - elp).abs().max()) / _TABLE_BUDGET[0],
+                float(((d1 - ed1) * v.sqrt()).abs().max()) / _TABLE_BUDGET[1],
+                float(((d2 - ed2).abs() / torch.maximum(ed2.abs(), 1 / v)).max()) / _TABLE_BUDGET[2])
+
+    @property
+    def ok(self) -> bool: return max(self.error) <= 1.0
+
+_TABLE_SIZES = ((241, 385, 257), (481, 769, 513))  # (t, low rows, high rows): 30 MB, then 118 MB where needed
+
+@lru_cache(maxsize=16)
+def pg_table(sigma_e:float) -> PGTable | None:
+    """The checked table of σ (cached per process): the smaller size if it meets the error budget, else the larger, else
+    None (use the exact sums)."""
+    for size in _TABLE_SIZES:
+        table = PGTable(sigma_e, *size)
+        if table.ok: return table
+    return None
+
+def pg_derivatives_fast(y_e, lam_e, sigma_e:float, channels:int=3):
+    """`pg_derivatives` (channels = 3) or log p alone (1) for one scalar σ, float64 tensors: the checked table where it
+    holds, the exact sums for the other pixels."""
+    y, lam = (torch.as_tensor(x, dtype=torch.float64) for x in (y_e, lam_e))
+    y, lam = torch.broadcast_tensors(y, lam)
+    table = pg_table(float(sigma_e))
+    if table is None:
+        out, inside = None, torch.zeros(y.shape, dtype=torch.bool, device=y.device)
+    else:
+        out, inside = table(y, lam, channels)
+    rest = ~inside
+    if bool(rest.any()):
+        exact = pg_derivatives(y[rest], lam[rest], sigma_e)[:channels]
+        if out is None: out = tuple(torch.empty_like(y) for _ in range(channels))
+        out = tuple(o.clone() for o in out)
+        for o, e in zip(out, exact): o[rest] = e
+    return out
+
 
 # %% ../nbs/02_noise.ipynb #84e00cd1
 def gat(

@@ -22,7 +22,7 @@ from .demo_data import make_demo_dataset
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .errors import ConfigError, PGDError
 from .io import read_raw
-from .utils import cache_lock, save_npy, write_json
+from .utils import cache_lock, write_json
 from .layouts import Layout, find_layout, observation_noise_e, thinned_observation
 from .tiling import TileGrid
 from .transforms import frames_to_planes
@@ -83,6 +83,13 @@ def _frames_e(frame, unit:Unit, seed:int, key:str):
     return [(i, planes, pb, info) for i, (planes, pb, info) in enumerate(frames_to_planes(e, bad, frame.cfa))]
 
 # %% ../nbs/08_preprocess.ipynb #aadb5f41
+def _save_tile(path:Path, array:np.ndarray) -> Path:
+    """A tile's .npy, written in place: not atomically, since a unit's tiles count only once its record file (written
+    atomically, last) exists, and a unit redone overwrites them."""
+    if not path.parent.is_dir(): path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f: np.save(f, array)
+    return path
+
 def _read_noise(frame, unit:Unit) -> float:
     "Gaussian σ (e⁻) of the unit's frames, quantization included (see `layouts.observation_noise_e`)."
     return observation_noise_e(frame.read_noise_e, frame.quantization_e2, unit.fraction, frame.exposure_read_noise_e)
@@ -106,11 +113,11 @@ def _tile_records(
             grid.extract(u), grid.extract(bad[None].astype(np.uint8)), grid.positions
         ):
             name = f"{unit.split}/{unit.role}/{stem}__f{i:02d}_r{r:02d}_c{c:02d}.npy"
-            written.append(save_npy(dom_dir / name, t_data))
+            written.append(_save_tile(dom_dir / name, t_data))
             mask_name = None
             if t_bad.any():
                 mask_name = name[:-4] + "_bad.npy"
-                written.append(save_npy(dom_dir / mask_name, t_bad[0].astype(bool)))
+                written.append(_save_tile(dom_dir / mask_name, t_bad[0].astype(bool)))
             vh, vw = min(tile, H - y0), min(tile, W - x0)  # the part of the tile inside the frame (not padding)
             t_e = scaling.to_electrons(t_data[:, :vh, :vw].astype(np.float64))
             good = np.isfinite(t_e) & ~t_bad[:, :vh, :vw].astype(bool)
@@ -159,11 +166,18 @@ def _tile_records(
     return records
 
 # %% ../nbs/08_preprocess.ipynb #f66e4f12
+_LAST_READ: dict = {}  # the frame read last: the units of one file (clean, its thinned copies) follow each other
+
 def _read(path:Path, sensor:str|None, black_adu:float|None):
-    "read_raw, with the dataset's estimated camera offset where the file has no black level."
+    "read_raw, with the dataset's estimated camera offset where the file has no black level (the last one kept)."
+    st = Path(path).stat()
+    key = (str(path), sensor, black_adu, st.st_mtime_ns, st.st_size)
+    if key in _LAST_READ: return _LAST_READ[key]
     frame = read_raw(path, sensor)
     if black_adu is not None and not frame.black_level_known:
         frame = replace(frame, black_level=np.asarray(black_adu), black_level_known=True)
+    _LAST_READ.clear()
+    _LAST_READ[key] = frame
     return frame
 
 def _run_unit(

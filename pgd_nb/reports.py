@@ -27,7 +27,7 @@ PRESETS = {  # per run size: the parameters of each run notebook
               "restore": {"method": "daps", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
               "evaluate": {"protocol": "split", "method": "daps", "samples": 4, "steps": 4, "num_frames": 1, "crop": 64,
                            "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_unguided"}},
-    "demo": {"train": {"preset": "tiny", "kimg": 4.0, "batch": 16, "crop": 64},
+    "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64},
              "restore": {"method": "daps", "samples": 4, "steps": 20, "num_frames": 2, "crop": 128},
              "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 8, "steps": 16, "num_frames": 3,
                           "crop": 64, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera"}},

@@ -25,7 +25,7 @@ from .calibration import DOMAINS, Scaling
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
-from .edm import EDMLoss, EDMPrecond, measure_sigma_data
+from .edm import EDMLoss, EDMPrecond, bf16_supported, measure_sigma_data
 from .errors import CheckpointError, ConfigError, PGDError
 from .networks import PRESETS, make_network
 from .transforms import apply_dihedral
@@ -65,7 +65,9 @@ class TrainConfig:
     keep_checkpoints:int=3  # newest checkpoints kept (best.pt is kept apart)
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
     compile:bool=False  # use torch.compile
-    bf16:bool|None=None  # bf16 autocast (none: on CUDA only)
+    bf16:bool|None=None  # bf16 autocast (none: where the hardware runs it natively: CUDA, CPUs with AVX-512 BF16/AMX)
+    channels_last:bool|None=None  # channels-last layout (none: on CUDA; on the CPU measured, slower under bf16)
+    workers:int|None=None  # processes loading batches ahead (none: 4 on CUDA, into pinned memory; 0 on CPU)
     desc:str=""  # run folder suffix (empty: domains-preset-batch)
 
     def __post_init__(self):
@@ -86,8 +88,8 @@ class TrainConfig:
         self.val_sigmas = tuple(self.val_sigmas)
 
 # %% ../nbs/12_training.ipynb #05f4a465
-def _generator(*keys:int) -> torch.Generator:
-    return torch.Generator().manual_seed(
+def _generator(*keys:int, device="cpu") -> torch.Generator:
+    return torch.Generator(device=device).manual_seed(
         int(np.random.SeedSequence(list(keys)).generate_state(1, np.uint64)[0] % (2**63))
     )
 
@@ -117,6 +119,15 @@ class BatchSource:
             out["label"].append(item["label"])
             out["mask"].append(item["channel_mask"][:, None, None] * v)
         return {k: torch.stack(v) for k, v in out.items()}
+
+class _StepBatches(torch.utils.data.Dataset):
+    "The batch of each step as a dataset item, for a DataLoader whose workers prepare the next steps' batches."
+    def __init__(self, source:BatchSource, batch:int, rank:int, world:int):
+        self.source, self.batch, self.rank, self.world = source, batch, rank, world
+
+    def __len__(self) -> int: return 2 ** 62  # indexed by step; the sampler says which
+
+    def __getitem__(self, step:int) -> dict: return self.source(step, self.batch, self.rank, self.world)
 
 # %% ../nbs/12_training.ipynb #53437ce7
 def ema_beta(batch:int, nimg:int, halflife_kimg:float, rampup_ratio:float|None) -> float:
@@ -287,9 +298,13 @@ def train(
     source = BatchSource(train_ds, cfg.crop, cfg.seed)
     scalings = {d: asdict(s) for d, s in train_ds.scalings.items()}
     loss_fn = EDMLoss(cfg.P_mean, cfg.P_std, cfg.sigma_data)
+    if cfg.channels_last if cfg.channels_last is not None else device.type == "cuda":
+        for m in (D, ema): m.set_inference(False, channels_last=True)  # layout only: autocast is the loop's own
     model = torch.nn.parallel.DistributedDataParallel(D) if world > 1 else D
     fwd = torch.compile(model) if cfg.compile else model
-    bf16 = cfg.bf16 if cfg.bf16 is not None else device.type == "cuda"
+    bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_supported(device)
+    workers = cfg.workers if cfg.workers is not None else (4 if device.type == "cuda" else 0)
+    noise_device = device if device.type == "cuda" else torch.device("cpu")  # σ and noise drawn where they are used
     step = state["step"] if state else 0
     best, bad_vals = (state["best_val"], state["bad_vals"]) if state else (float("inf"), 0)
     if main:
@@ -312,13 +327,17 @@ def train(
     bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
     tick_losses, skipped, t_tick = [], (state or {}).get("skipped", 0), time.perf_counter()
     stop = cfg.patience is not None and bad_vals >= cfg.patience  # an early-stopped run stays stopped
+    batches = iter(torch.utils.data.DataLoader(
+        _StepBatches(source, cfg.batch, rank, world), batch_size=None, sampler=range(step, total_steps),
+        num_workers=workers, pin_memory=device.type == "cuda",
+    ))
     while step < total_steps and not stop and (max_steps is None or step < max_steps):
         nimg = step * cfg.batch
         for group in opt.param_groups:
             group["lr"] = learning_rate(cfg, nimg)
-        b = source(step, cfg.batch, rank, world)
-        x, mask, labels = b["x"].to(device), b["mask"].to(device), b["label"].to(device)
-        g = _generator(cfg.seed, step, 2, rank)
+        b = next(batches)
+        x, mask, labels = (b[k].to(device, non_blocking=True) for k in ("x", "mask", "label"))
+        g = _generator(cfg.seed, step, 2, rank, device=noise_device)
         torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=_generator(cfg.seed, step, 3, rank))))  # dropout
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             loss = loss_fn(fwd, x, labels, mask, generator=g).mean()

@@ -1,0 +1,36 @@
+"""The restore benchmark runs on CPU (its GPU path as far as a CPU allows) and prints measured figures."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NUM = r"(\d+\.\d+|\d+)"
+
+
+def run(*args):
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_restore.py"), *args], capture_output=True,
+                       text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r.stdout
+
+
+def test_bench_restore_cpu():
+    out = run("--device", "cpu", "--tile", "32", "--settings", "fp32,fp32-cl", "--methods", "daps",
+              "--likelihood", "table,sums", "--repeat", "1",
+              "--train", "--reference", "--train_preset", "tiny", "--train_tile", "32", "--train_batch", "2",
+              "--train_steps", "1", "--train_compile", "off")
+    forward = re.findall(rf"^(fp32\S*)\s+1\s+{NUM}\s+{NUM}\s+\(forward\)", out, re.M)
+    assert [f[0] for f in forward] == ["fp32", "fp32-cl"], out
+    assert all(float(ms) > 0 and float(mb) > 0 for _, ms, mb in forward), out
+    rows = re.findall(rf"^\s+{NUM}\s+(daps (?:table|sums))\s+(\d+)\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}$", out, re.M)
+    assert sorted(r[1] for r in rows) == ["daps sums", "daps sums", "daps table", "daps table"], out
+    for mb, _, evals, sec, lik_ms, lik_share, ratio in rows:
+        assert int(evals) >= 33 and float(sec) > 0 and float(lik_ms) > 0 and float(ratio) > 0.5, out
+    train = re.findall(rf"^(pgd_nb tiny|diffusers UNet2DModel 32)\s+{NUM}\s+(True|False)\s+.*?{NUM}\s+{NUM}$", out, re.M)
+    assert ("pgd_nb tiny", "False") in [(t[0], t[2]) for t in train], out
+    try:
+        import diffusers  # noqa: F401
+        assert any(t[0].startswith("diffusers") for t in train), out
+    except ImportError:
+        assert "diffusers is not installed" in out
