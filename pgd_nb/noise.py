@@ -286,6 +286,8 @@ def _spline_cells(rows:np.ndarray, t:np.ndarray, R:np.ndarray) -> np.ndarray:
         out.append((_HERMITE @ G @ _HERMITE.T).reshape(-1, 16))
     return np.concatenate(out, 1)
 
+
+# %% ../nbs/02_noise.ipynb #8859838e
 class PGTable:
     "The exact Poisson-Gaussian terms at one σ, tabulated as corrections to the Gaussian approximation."
     def __init__(self, sigma_e:float, nt:int=241, n_low:int=385, n_high:int=257):
@@ -360,6 +362,8 @@ class PGTable:
     @property
     def ok(self) -> bool: return max(self.error) <= 1.0
 
+
+# %% ../nbs/02_noise.ipynb #81ac0b04
 _TABLE_SIZES = ((241, 385, 257), (481, 769, 513))  # (t, low rows, high rows): 30 MB, then 118 MB where needed
 
 @lru_cache(maxsize=16)
