@@ -149,30 +149,31 @@ class Likelihood:
         if self.kind not in LIKELIHOODS:
             raise ConfigError(f"unknown likelihood {self.kind!r}", "likelihood", f"use one of {', '.join(LIKELIHOODS)}")
 
-    def _exact(self, Y, L, s, where, channels:int):
-        """Exact (log p[, ∂λ, ∂²λ]) at the pixels `where` (None: all) of Y, L; `s` is σ per channel (broadcastable),
-        taken one value at a time so that the table of each applies."""
+    def _exact(self, Y, L, s, where, which):
+        """Exact terms `which` of (log p, ∂λ, ∂²λ) at the pixels `where` (None: all) of Y, L; `s` is σ per channel
+        (broadcastable), taken one value at a time so that the table of each applies."""
         if not self.table:
             S = s.expand_as(Y)
-            if where is None: return pg_derivatives(Y, L, S, self.window)[:channels]
-            return [t for t in pg_derivatives(Y[where], L[where], S[where], self.window)[:channels]]
+            if where is None: return [pg_derivatives(Y, L, S, self.window)[w] for w in which]
+            e = pg_derivatives(Y[where], L[where], S[where], self.window)
+            return [e[w] for w in which]
         values = s.unique()
-        if where is None and values.numel() == 1: return pg_derivatives_fast(Y, L, float(values), channels)
-        out = [torch.empty_like(Y) for _ in range(channels)]
+        if where is None and values.numel() == 1: return pg_derivatives_fast(Y, L, float(values), which)
+        out = [torch.empty_like(Y) for _ in which]
         if where is None and s.dim() == 3 and s.shape[0] == Y.shape[-3]:  # σ per channel: whole channels at a time
             for v in values.tolist():
                 idx = (s.reshape(-1) == v).nonzero().squeeze(1)
-                part = pg_derivatives_fast(Y.index_select(-3, idx), L.index_select(-3, idx), v, channels)
+                part = pg_derivatives_fast(Y.index_select(-3, idx), L.index_select(-3, idx), v, which)
                 for o, t in zip(out, part): o.index_copy_(-3, idx, t)
             return out
         for v in values.tolist():
             m = (s == v).expand_as(Y) if where is None else (s == v).expand_as(Y) & where
-            for o, t in zip(out, pg_derivatives_fast(Y[m], L[m], v, channels)): o[m] = t
+            for o, t in zip(out, pg_derivatives_fast(Y[m], L[m], v, which)): o[m] = t
         return out if where is None else [o[where] for o in out]
 
-    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None, log_p_only:bool=False):
-        """(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites; with
-        `log_p_only` the last two are None (cheaper)."""
+    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None, need=(0, 1, 2)):
+        """(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites; the exact
+        likelihood computes only the terms in `need` (the others are None)."""
         n_t, sig_t = (torch.as_tensor(v, dtype=torch.float64, device=y_e.device) for v in (n, sigma_e))
         s = torch.sqrt(n_t * sig_t ** 2)  # σ of the sum of n photosites, per channel
         Y, L, S = n * y_e, n * lam_e, s.expand_as(y_e)
@@ -182,18 +183,16 @@ class Likelihood:
             lp, d1, c = -r * r / (2 * v) - 0.5 * torch.log(2 * math.pi * v), r / v, torch.ones_like(r) / v
         elif self.kind == "gauss": lp, d1, c = _gauss_terms(Y, L, S)
         elif self.lam_threshold == math.inf:
-            if log_p_only: return self._exact(Y, L, s, None, 1)[0], None, None
-            lp, d1, d2 = self._exact(Y, L, s, None, 3)
-            c = -d2
+            got = dict(zip(need, self._exact(Y, L, s, None, tuple(need))))
+            lp, d1, c = got.get(0), got.get(1), -got[2] if 2 in got else None
         else:
             lp, d1, c = _gauss_terms(Y, L, S)
             exact = L < self.lam_threshold
             if bool(exact.any()):
                 lp, d1, c = lp.clone(), d1.clone(), c.clone()
-                e_lp, e_d1, e_d2 = self._exact(Y, L, s, exact, 3)
+                e_lp, e_d1, e_d2 = self._exact(Y, L, s, exact, (0, 1, 2))
                 lp[exact], d1[exact], c[exact] = e_lp, e_d1, -e_d2
-        if log_p_only: return lp, None, None
-        return lp, n * d1, n * n * c  # chain rule from (nλ) to λ
+        return lp, None if d1 is None else n * d1, None if c is None else n * n * c  # chain rule from (nλ) to λ
 
 
 # %% ../nbs/13_guidance.ipynb #403b7b19
@@ -225,21 +224,22 @@ class _Data:
         lam, a = self.fm.lam_and_slope(x)
         return lam + torch.zeros_like(self.y), a
 
-    def terms(self, x_m:torch.Tensor):
-        "(log p, ∂/∂m, curvature in m) per pixel of the observed channels; zero where flagged."
+    def terms(self, x_m:torch.Tensor, need=(0, 1, 2)):
+        """(log p, ∂/∂m, curvature in m) per pixel of the observed channels, zero where flagged; only those in `need`
+        (the others None)."""
         x = x_m[:, : self.C].to(torch.float64)
         raw, a = self.lam(x)  # curvature in m: Gauss-Newton, c·a² (the d1·λ'' term of a curved map is left out)
         lam = raw.clamp_min(LAM_FLOOR)
-        lp, d1, c = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var)
+        lp, d1, c = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var, need)
         live = self.good & (raw > LAM_FLOOR)
-        z = torch.zeros_like(lp)
-        return torch.where(self.good, lp, z), torch.where(live, a * d1, z), torch.where(live, a * a * c, z)
+        z = torch.zeros_like(x)
+        keep = lambda t, where: None if t is None else torch.where(where, t, z)
+        d1, c = (None if t is None else f * t for f, t in ((a, d1), (a * a, c)))
+        return keep(lp, self.good), keep(d1, live), keep(c, live)
 
     def log_lik(self, x_m:torch.Tensor) -> torch.Tensor:
         "log p per pixel of the observed channels alone (zero where flagged): cheaper than `terms`."
-        raw, _ = self.lam(x_m[:, : self.C].to(torch.float64))
-        lp = self.lik.terms(self.y, raw.clamp_min(LAM_FLOOR), self.sigma, self.n, self.l2_var, log_p_only=True)[0]
-        return torch.where(self.good, lp, torch.zeros_like(lp))
+        return self.terms(x_m, need=(0,))[0]
 
     def data_m(self) -> torch.Tensor:
         "The model value whose λ is the observation, max(y, 0) (per pixel of the observed channels)."
@@ -270,7 +270,7 @@ class _Data:
         "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
         if self._floor_lp is None:
             lam = torch.full_like(self.y, LAM_FLOOR)
-            lp = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var, log_p_only=True)[0]
+            lp = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var, need=(0,))[0]
             self._floor_lp = torch.where(self.good, lp, torch.zeros_like(lp))
         return self._floor_lp
 
@@ -287,9 +287,9 @@ class _Data:
             z = torch.where(f(zy) < f(z), zy, z)
             iters += 2
         for _ in range(iters):
-            _, g, c = self.terms(z)
+            _, g, c = self.terms(z, need=(1, 2))
             z = torch.maximum(z - (-g + (z - xh) / rho2) / (c + 1 / rho2), m0)
-        lp, _, c = self.terms(z)
+        lp, _, c = self.terms(z, need=(0, 2))
         flat = (xh < m0) & (-self.floor_lp() < (z - xh) ** 2 / (2 * rho2) - lp)
         return (
             torch.where(flat, xh, z),

@@ -261,14 +261,14 @@ _TABLE_T, _TABLE_L_SPLIT, _TABLE_L_MIN = 10.0, 8.0, 1e-6  # |t| range; log-λ ro
 _TABLE_BUDGET = (1e-4, 1e-3, 1e-2)  # log p (nats), √v·∂λ, ∂²λ relative to max(|∂²λ|, 1/v)
 _HERMITE = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [-3, 3, -2, -1], [2, -2, 1, 1]], dtype=np.float64)
 
-def _gaussian_derivatives(y, lam, s2, channels:int=3):
-    "(log N[, ∂λ, ∂²λ], v, r/v) of N(y; λ, v = λ + σ²), float64."
+def _gaussian_derivatives(y, lam, s2, which=(0, 1, 2)):
+    "(the `which` of log N, ∂λ, ∂²λ), v, r/v for N(y; λ, v = λ + σ²), float64."
     v, r = lam + s2, y - lam
     iv = 1 / v
     q = r * iv
-    lp = -0.5 * torch.log(2 * math.pi * v) - 0.5 * r * q
-    if channels == 1: return (lp,), v, q
-    return (lp, q * (1 + 0.5 * q) - 0.5 * iv, iv * (0.5 * iv - 1 - q * (2 + q))), v, q
+    term = {0: lambda: -0.5 * torch.log(2 * math.pi * v) - 0.5 * r * q, 1: lambda: q * (1 + 0.5 * q) - 0.5 * iv,
+            2: lambda: iv * (0.5 * iv - 1 - q * (2 + q))}
+    return tuple(term[w]() for w in which), v, q
 
 def _spline_cells(rows:np.ndarray, t:np.ndarray, R:np.ndarray) -> np.ndarray:
     "(cells, channels·16) coefficients c[p, q] of a^p b^q per cell of the bicubic spline through R (channels, rows, t)."
@@ -303,7 +303,7 @@ class PGTable:
         R[1] = np.concatenate([np.zeros((3, 1, nt)), R[1]], 1)  # u = 0: λ = ∞, where the Gaussian is exact
         coef = np.concatenate([_spline_cells(g, t, R[0]), _spline_cells(u, t, R[1])])
         self.high0 = (n_low - 1) * (nt - 1)  # first cell of the high rows
-        self._coef = {(torch.device("cpu"), 3): torch.from_numpy(coef).to(torch.float32)}
+        self._coef = {(torch.device("cpu"), (0, 1, 2)): torch.from_numpy(coef).to(torch.float32)}
         self.dtype = torch.float32  # of the interpolation's arithmetic: float64 where float32 misses the budget
         self.error = self._check()
         if not self.ok: self.dtype, self.error = torch.float64, None
@@ -319,16 +319,18 @@ class PGTable:
         d2 = torch.where(d2 < 0, d2, torch.as_tensor(0.0, dtype=torch.float64))
         return torch.stack([lp - gl, (d1 - g1) * v.sqrt(), (d2 - g2) * v]).reshape(3, len(lam), len(t)).numpy()
 
-    def coef(self, device, channels:int=3) -> torch.Tensor:
-        "(cells, 16·channels) float32 coefficients on `device` (log p alone: its own contiguous copy, for speed)."
-        key = (torch.device(device), channels)
+    def coef(self, device, which=(0, 1, 2)) -> torch.Tensor:
+        "(cells, 16·len(which)) float32 coefficients of the terms `which` on `device` (a contiguous copy per choice)."
+        key = (torch.device(device), tuple(which))
         if key not in self._coef:
-            self._coef[key] = self._coef[(torch.device("cpu"), 3)][:, : 16 * channels].contiguous().to(key[0])
+            full = self._coef[(torch.device("cpu"), (0, 1, 2))].view(-1, 3, 16)
+            self._coef[key] = full[:, list(which)].reshape(full.shape[0], -1).contiguous().to(key[0])
         return self._coef[key]
 
-    def __call__(self, y, lam, channels:int=3):
-        "((log p[, ∂λ, ∂²λ]), inside) for float64 tensors y, λ > 0 of one shape; outside the table the values are junk."
-        gauss, v, q = _gaussian_derivatives(y, lam, self.sigma ** 2, channels)
+    def __call__(self, y, lam, which=(0, 1, 2)):
+        """((the `which` of log p, ∂λ, ∂²λ), inside) for float64 tensors y, λ > 0 of one shape; outside the table the
+        values are junk."""
+        gauss, v, q = _gaussian_derivatives(y, lam, self.sigma ** 2, which)
         sd = v.sqrt()
         ft = (q * sd + _TABLE_T) / self.ht  # t = (y − λ)/√v
         low = lam < _TABLE_L_SPLIT
@@ -337,15 +339,14 @@ class PGTable:
         i = torch.minimum(fr.floor().clamp_min(0), torch.where(low, self.n_low - 2, self.n_high - 2))
         j = ft.floor().clamp(0, self.nt - 2)
         cell = (i * (self.nt - 1) + j).long() + torch.where(low, 0, self.high0)
-        coef = self.coef(y.device, channels)
+        coef, k = self.coef(y.device, which), len(which)
         # a row gather (embedding's is the fast one); the cubic in b along each row p, then in a, as two bmm
         c = torch.nn.functional.embedding(cell.reshape(-1).clamp(0, coef.shape[0] - 1), coef).to(self.dtype)
         powers = lambda u: torch.stack([torch.ones_like(u), u, u * u, u * u * u], -1).to(self.dtype).unsqueeze(-1)
-        rows = torch.bmm(c.view(-1, 4 * channels, 4), powers((ft - j).reshape(-1))).view(-1, channels, 4)
-        val = torch.bmm(rows, powers((fr - i).reshape(-1))).double().reshape(*y.shape, channels).movedim(-1, 0)
-        out = (gauss[0] + val[0],)
-        if channels == 3: out += (gauss[1] + val[1] / sd, (gauss[2] + val[2] / v).clamp_max(0))
-        return out, inside
+        rows = torch.bmm(c.view(-1, 4 * k, 4), powers((ft - j).reshape(-1))).view(-1, k, 4)
+        val = torch.bmm(rows, powers((fr - i).reshape(-1))).double().reshape(*y.shape, k).movedim(-1, 0)
+        unscale = {0: lambda g, t: g + t, 1: lambda g, t: g + t / sd, 2: lambda g, t: (g + t / v).clamp_max(0)}
+        return tuple(unscale[w](g, t) for w, g, t in zip(which, gauss, val)), inside
 
     def _check(self, n:int=4096) -> tuple[float, float, float]:
         "Largest errors against the exact sums at random points of the table, each over its budget (≤ 1 passes)."
@@ -375,22 +376,24 @@ def pg_table(sigma_e:float) -> PGTable | None:
         if table.ok: return table
     return None
 
-def pg_derivatives_fast(y_e, lam_e, sigma_e:float, channels:int=3):
-    """`pg_derivatives` (channels = 3) or log p alone (1) for one scalar σ, float64 tensors: the checked table where it
-    holds, the exact sums for the other pixels."""
+def pg_derivatives_fast(y_e, lam_e, sigma_e:float,
+                        which=(0, 1, 2),  # of (log p, ∂λ, ∂²λ): all three by default, e.g. (0,) for log p alone
+                       ):
+    """`pg_derivatives` for one scalar σ, float64 tensors, the terms `which`: the checked table where it holds, the
+    exact sums for the other pixels."""
     y, lam = (torch.as_tensor(x, dtype=torch.float64) for x in (y_e, lam_e))
     y, lam = torch.broadcast_tensors(y, lam)
     table = pg_table(float(sigma_e))
     if table is None:
         out, inside = None, torch.zeros(y.shape, dtype=torch.bool, device=y.device)
     else:
-        out, inside = table(y, lam, channels)
+        out, inside = table(y, lam, which)
     rest = ~inside
     if bool(rest.any()):
-        exact = pg_derivatives(y[rest], lam[rest], sigma_e)[:channels]
-        if out is None: out = tuple(torch.empty_like(y) for _ in range(channels))
+        exact = pg_derivatives(y[rest], lam[rest], sigma_e)
+        if out is None: out = tuple(torch.empty_like(y) for _ in which)
         out = tuple(o.clone() for o in out)
-        for o, e in zip(out, exact): o[rest] = e
+        for o, w in zip(out, which): o[rest] = exact[w]
     return out
 
 
