@@ -222,20 +222,28 @@ def pg_derivatives(
     return logp, (ek - lam) / lam, d2.clamp_max(0)
 
 # %% ../nbs/02_noise.ipynb #cf31173c
-def _gaussian_terms(y_e, lam_e, sigma_e):
+def _gaussian_derivatives(y, lam, s2, which=(0, 1, 2)):
+    "(the `which` of log N, ∂λ, ∂²λ), v, r/v for float64 tensors: N(y; λ, v = λ + σ²), r = y − λ."
+    v, r = lam + s2, y - lam
+    iv = 1 / v
+    q = r * iv
+    term = {0: lambda: -0.5 * torch.log(2 * math.pi * v) - 0.5 * r * q, 1: lambda: q * (1 + 0.5 * q) - 0.5 * iv,
+            2: lambda: iv * (0.5 * iv - 1 - q * (2 + q))}
+    return tuple(term[w]() for w in which), v, q
+
+def _gaussian(which:int, y_e, lam_e, sigma_e):
     (y, lam, sig), dtype = _tensors(y_e, lam_e, sigma_e)
     _check_sigma_lam(sig, lam)
-    return y - lam, lam + sig ** 2, dtype, _is_torch(y_e, lam_e, sigma_e)
+    return _finish(_gaussian_derivatives(y, lam, sig ** 2, (which,))[0][0], _is_torch(y_e, lam_e, sigma_e), dtype)
 
 def gaussian_log_likelihood(y_e, lam_e, sigma_e):
     "log N(y; λ, λ + σ²): the Gaussian approximation of the Poisson-Gaussian likelihood."
-    r, v, dtype, like_torch = _gaussian_terms(y_e, lam_e, sigma_e)
-    return _finish(-0.5 * torch.log(2 * math.pi * v) - r * r / (2 * v), like_torch, dtype)
+    return _gaussian(0, y_e, lam_e, sigma_e)
 
 def gaussian_score(y_e, lam_e, sigma_e):
     "∂/∂λ of `gaussian_log_likelihood`: −1/(2v) + (y−λ)/v + (y−λ)²/(2v²), v = λ + σ²."
-    r, v, dtype, like_torch = _gaussian_terms(y_e, lam_e, sigma_e)
-    return _finish(-0.5 / v + r / v + r * r / (2 * v * v), like_torch, dtype)
+    return _gaussian(1, y_e, lam_e, sigma_e)
+
 
 # %% ../nbs/02_noise.ipynb #7496e415
 def _hybrid(exact_fn, approx_fn, y_e, lam_e, sigma_e, lam_threshold):
@@ -260,15 +268,6 @@ def hybrid_score(y_e, lam_e, sigma_e, lam_threshold:float=1000.0):
 _TABLE_T, _TABLE_L_SPLIT, _TABLE_L_MIN = 10.0, 8.0, 1e-6  # |t| range; log-λ rows below L_SPLIT, u rows above
 _TABLE_BUDGET = (1e-4, 1e-3, 1e-2)  # log p (nats), √v·∂λ, ∂²λ relative to max(|∂²λ|, 1/v)
 _HERMITE = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [-3, 3, -2, -1], [2, -2, 1, 1]], dtype=np.float64)
-
-def _gaussian_derivatives(y, lam, s2, which=(0, 1, 2)):
-    "(the `which` of log N, ∂λ, ∂²λ), v, r/v for N(y; λ, v = λ + σ²), float64."
-    v, r = lam + s2, y - lam
-    iv = 1 / v
-    q = r * iv
-    term = {0: lambda: -0.5 * torch.log(2 * math.pi * v) - 0.5 * r * q, 1: lambda: q * (1 + 0.5 * q) - 0.5 * iv,
-            2: lambda: iv * (0.5 * iv - 1 - q * (2 + q))}
-    return tuple(term[w]() for w in which), v, q
 
 def _spline_cells(rows:np.ndarray, t:np.ndarray, R:np.ndarray) -> np.ndarray:
     "(cells, channels·16) coefficients c[p, q] of a^p b^q per cell of the bicubic spline through R (channels, rows, t)."
