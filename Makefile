@@ -52,14 +52,25 @@ check-export: install
 	fi; echo "ok: pgd_nb/ matches nbs/"
 
 # nbdev_test runs one notebook per core; one thread each keeps two torch notebooks from fighting over two cores.
+# --timing lists each notebook's seconds at the end, --durations the slowest tests: a slow CI run can be read from its log.
 nbtest: install
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/nbdev_test --flags slow --do_print
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/nbdev_test --flags slow --do_print --timing
 
 pytest: install
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests/ -q
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests/ -q --durations=15
 
-test: check-clean check-export nbtest pytest
-	@echo "make test: all checks passed"
+# The machine it ran on and each stage's seconds, so that a slow or failing run can be read from its log.
+machine = echo "== machine: $$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')\
+$$(grep -qw avx512f /proc/cpuinfo && echo 'with AVX-512' || echo 'without AVX-512'), $$(nproc) cores,\
+ $$(free -g 2>/dev/null | awk '/^Mem:/ {print $$2 " GiB"}'), $$(uname -sr), $$($(PYTHON) --version 2>&1)"
+stage = s=$$(date +%s); $(MAKE) --no-print-directory $(1) || { echo "== stage $(1) FAILED after $$(( $$(date +%s) - s )) s"; exit 1; };\
+ echo "== stage $(1): $$(( $$(date +%s) - s )) s"
+
+test:
+	@$(machine)
+	@t0=$$(date +%s); \
+	$(call stage,install); $(call stage,check-clean); $(call stage,check-export); $(call stage,nbtest); $(call stage,pytest); \
+	echo "== make test: all checks passed in $$(( $$(date +%s) - t0 )) s"
 
 
 # DOMAIN: one of $(DOMAINS), or all (the default); DATA_ROOT: a raw dataset in a known layout (empty = the embedded demo data);
