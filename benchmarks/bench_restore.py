@@ -1,7 +1,7 @@
 """The cost of restoring one tile against its floor, the bare network forward, per inference setting and sampler.
 
     python benchmarks/bench_restore.py [--device cpu|cuda] [--preset tiny] [--tile 256] [--batch 1] [--channels 1]
-        [--settings fp32,fp32-cl,bf16-cl] [--methods daps,dps] [--likelihood table,sums] [--checkpoint RUN]
+        [--settings fp32,fp32-cl,bf16-cl] [--methods pinned,daps] [--likelihood table,sums] [--checkpoint RUN]
         [--compile] [--train] [--reference] [--train_compile off|on|both]
 
 For each setting (the denoiser's precision and memory layout; "+compile" adds torch.compile): milliseconds per network
@@ -117,7 +117,7 @@ def observation(C, tile, seed=0):
 
 
 def sampler_steps(method:str) -> int:
-    "Likelihood steps of one sample at the sampler's defaults (z-steps, or gradient steps of dps)."
+    "Likelihood steps (data steps) of one sample at the sampler's defaults."
     o = sampler_options(method)
     return o["steps"] + o.get("hold", 0)
 
@@ -227,7 +227,7 @@ def main():
     ap.add_argument("--settings", default="fp32,fp32-cl,bf16-cl",
                     help="comma-separated: fp32 or bf16, -cl for channels-last, +compile for torch.compile")
     ap.add_argument("--compile", action="store_true", help="add each setting once more with +compile")
-    ap.add_argument("--methods", default="daps,dps", help="samplers (gibbs: about 800 evaluations per sample)")
+    ap.add_argument("--methods", default="pinned,daps", help="samplers (guidance.METHODS)")
     ap.add_argument("--likelihood", default="table", help="table, sums or both (table,sums)")
     ap.add_argument("--train", action="store_true", help="also training img/s (see above)")
     ap.add_argument("--reference", action="store_true", help="with --train: diffusers' UNet2DModel beside it")

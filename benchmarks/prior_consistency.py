@@ -7,8 +7,9 @@ sampler (ODE, 32 and 128 steps), EDM's stochastic sampler (S_churn 40, 64 steps)
 Gaussian-exact steps at several levels per decade of σ, and `daps` with every pixel masked (the prior
 part of the sampler alone, with and without its bridge step). Prints mean, std and quantiles of the
 pixel values in model units. For a network whose denoisers are the score of one density, all of them
-agree once converged; stochastic samplers that converge to another limit than the ODE mean that check
-(c) of 13_guidance must draw its truths with the process its samplers use.
+agree once converged; stochastic samplers that converge to another limit than the ODE mean that the Bayes
+check (`pgd_nb.evaluate.bayes_check`, `benchmarks/bayes_check.py`) must draw its truths with the process its
+samplers use, the reverse SDE.
 """
 import argparse
 import time

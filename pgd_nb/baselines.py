@@ -21,8 +21,8 @@ from .restore import RestoreConfig, restore_planes
 from .tiling import TileGrid
 
 # %% auto #0
-__all__ = ['CLASSICAL', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 'bm3d_available', 'gat_bm3d', 'edm_unguided',
-           'edm_guided', 'make_baselines']
+__all__ = ['CLASSICAL', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 'bm3d_available', 'gat_bm3d', 'noisy_start',
+           'edm_unguided', 'edm_tweedie', 'edm_guided', 'make_baselines']
 
 # %% ../nbs/16_baselines.ipynb #0528dffb
 def noisy_input(y_e, fm:ForwardModel) -> np.ndarray:
@@ -75,34 +75,27 @@ def gat_bm3d(y_e, fm:ForwardModel) -> np.ndarray:
     return gat_restore(y_e, fm, lambda d: np.asarray(bm3d.bm3d(d, sigma_psd=1.0), np.float64))
 
 # %% ../nbs/16_baselines.ipynb #bb4158f4
-def edm_unguided(
-    prior: Prior,
-    domain: str,
-    y_e,
-    fm: ForwardModel,
-    steps: int = 12,
-    batch: int = 4,
-    tile: int | None = None,
-    min_overlap: int = 32,
-    seed: int = 0,
-) -> np.ndarray:
-    """SDEdit-like: start the EDM sampler at the noisy image, at its own median noise level in model space; no
-    likelihood."""
+def noisy_start(y_e, fm:ForwardModel) -> tuple[np.ndarray, float]:
+    "(the noisy image in model space, its median per-pixel noise std there, clipped to [0.003, 80])."
     y = np.nan_to_num(np.asarray(y_e, np.float64))
-    C, H, W = y.shape
-    n = fm.photosites(C)[:, None, None]
+    n = fm.photosites(y.shape[0])[:, None, None]
     noisy_e = noisy_input(y, fm)
-    noisy_m = scaled_to_model(fm.to_scaled(noisy_e))
     du_de = scaled_slope(noisy_e, fm.scale, fm.offset, fm.softening)  # 1/scale in linear units
     sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e**2) / n) * du_de))
-    sigma0 = float(np.clip(sigma0, 0.003, 80.0))
+    return scaled_to_model(fm.to_scaled(noisy_e)), float(np.clip(sigma0, 0.003, 80.0))
+
+def _from_noisy(prior:Prior, domain:str, y_e, fm:ForwardModel, run, batch:int=4, tile:int|None=None,
+                min_overlap:int=32, seed:int=0) -> np.ndarray:
+    """`run(x, σ0, labels)` on each tile of the noisy image in model space (extra network channels: N(0, σ0²)),
+    stitched, in reference electrons."""
+    noisy_m, sigma0 = noisy_start(y_e, fm)
+    C, H, W = noisy_m.shape
     tile = prior.tile_size(H, W, tile)
     grid = TileGrid.for_sensor(H, W, DOMAINS[domain].sensor, tile, min(min_overlap, tile // 4))
     tiles = grid.extract(noisy_m.astype(np.float32))
     label = prior.labels(domain)
-    dev = (
-        next(prior.denoiser.parameters()).device if isinstance(prior.denoiser, torch.nn.Module) else torch.device("cpu")
-    )
+    net = prior.denoiser
+    dev = next(net.parameters()).device if isinstance(net, torch.nn.Module) else torch.device("cpu")
     out = np.empty_like(tiles)
     for a in range(0, len(tiles), batch):
         t = torch.from_numpy(tiles[a : a + batch]).to(dev)
@@ -110,11 +103,19 @@ def edm_unguided(
         x[:, :C] = t
         if prior.channels > C:
             x[:, C:] = sigma0 * torch.randn(x[:, C:].shape, generator=torch.Generator().manual_seed(seed + a)).to(dev)
-        s, _ = edm_sampler(
-            prior.denoiser, x / sigma0, label.to(dev).expand(t.shape[0], -1), num_steps=steps, sigma_max=sigma0
-        )
-        out[a : a + batch] = s[:, :C].cpu().numpy()
+        with torch.no_grad(): d = run(x, sigma0, label.to(dev).expand(t.shape[0], -1))
+        out[a : a + batch] = d[:, :C].float().cpu().numpy()
     return fm.to_electrons(model_to_scaled(grid.stitch(out)).astype(np.float64))
+
+def edm_unguided(prior:Prior, domain:str, y_e, fm:ForwardModel, steps:int=12, **kw) -> np.ndarray:
+    """SDEdit-like: EDM's Heun sampler started at the noisy image, at its own median noise level in model space; no
+    likelihood."""
+    run = lambda x, s0, lab: edm_sampler(prior.denoiser, x / s0, lab, num_steps=steps, sigma_max=s0)[0]
+    return _from_noisy(prior, domain, y_e, fm, run, **kw)
+
+def edm_tweedie(prior:Prior, domain:str, y_e, fm:ForwardModel, **kw) -> np.ndarray:
+    "One-step Tweedie: D(noisy; σ0) at the noisy image's median noise level in model space (one evaluation)."
+    return _from_noisy(prior, domain, y_e, fm, lambda x, s0, lab: prior.denoiser(x, s0, lab), **kw)
 
 def edm_guided(
     prior: Prior, domain: str, y_e, fm: ForwardModel, likelihood: str = "l2", cfg: RestoreConfig | None = None, bad=None
@@ -138,11 +139,12 @@ def make_baselines(prior:Prior|None=None, domain:str|None=None, cfg:RestoreConfi
         methods[name] = fn
     if prior is not None and diffusion:
         cfg = cfg or RestoreConfig()
-        methods["edm_unguided"] = lambda y, fm: edm_unguided(
-            prior, domain, y, fm, steps=max((cfg.steps or 20) // 2, 4), batch=cfg.batch or 4, seed=cfg.seed
-        )
+        kw = {"batch": cfg.batch or 4, "seed": cfg.seed}
+        methods["edm_tweedie"] = lambda y, fm: edm_tweedie(prior, domain, y, fm, **kw)
+        methods["edm_unguided"] = lambda y, fm: edm_unguided(prior, domain, y, fm, **kw)
         methods["edm_l2"] = lambda y, fm: edm_guided(prior, domain, y, fm, "l2", cfg)
         methods["edm_gauss"] = lambda y, fm: edm_guided(prior, domain, y, fm, "gauss", cfg)
-    elif diffusion: skipped.update({k: "no prior given" for k in ("edm_unguided", "edm_l2", "edm_gauss")})
+    elif diffusion:
+        skipped.update({k: "no prior given" for k in ("edm_tweedie", "edm_unguided", "edm_l2", "edm_gauss")})
     if include is not None: methods = {k: v for k, v in methods.items() if k in include}
     return methods, skipped

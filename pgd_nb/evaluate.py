@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from .baselines import make_baselines
+from .baselines import make_baselines, noisy_start
 from .calibration import DOMAINS, Scaling, get_domain, get_sensor
 from .checkpoints import load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
 from .errors import ConfigError
-from .guidance import METHODS, ForwardModel
+from .guidance import METHODS, ForwardModel, posterior_sample, reverse_sde
 from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
-from .metrics import ssim
+from .metrics import bayes_margins, block_errors, ssim
 from .noise import sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
@@ -31,8 +33,8 @@ from .utils import atomic_write, provenance, resolve_device, write_json
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
-           'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'plot_examples',
-           'run_evaluation', 'main']
+           'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'prior_draws',
+           'bayes_check', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -47,13 +49,14 @@ class EvalConfig:
     protocol: str = "split"
     out:str="eval"  # output folder
     raw_root:str=""  # the domain's raw dataset (split), or a folder of <domain>/ datasets (cross)
-    method:str="daps"  # our sampler
+    method:str="pinned"  # our sampler
     samples:int=8  # posterior samples per frame (coverage needs ≥ 2)
-    steps:int=20  # noise levels of our sampler
+    steps:int=10  # noise levels of our sampler
     num_frames:int=4  # test frames (split)
     crop:int=128  # central crop of each frame (0: whole frames)
     # methods scored beside ours
-    baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_unguided", "edm_l2", "edm_gauss")
+    baselines:tuple[str, ...]=(
+        "noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_tweedie", "edm_unguided", "edm_l2", "edm_gauss")
     peaks:tuple[float, ...]=(1, 2, 5, 10, 20, 30, 60, 120)  # classical: peak photon counts
     realizations:int=10  # classical: noise draws per image and peak
     images:tuple[str, ...]=("camera", "moon", "clock")  # scikit-image images the demo priors were not trained on
@@ -395,6 +398,73 @@ def write_table(path:Path, rows:list[dict]):
             wr.writerows(rows)
     atomic_write(path, w)
 
+
+# %% ../nbs/17_evaluate.ipynb #4bf2ca9c
+def prior_draws(prior, domain:str, n:int, crop:int, levels:int=200, seed:int=0) -> torch.Tensor:
+    """n images drawn from the network itself, model space (n, channels, crop, crop) float64: the reverse SDE from
+    σ = 80 on `levels` Karras levels to 0.002 with the Gaussian-exact step (`reverse_sde`, 2 evaluations per level),
+    the network in float32."""
+    g = torch.Generator().manual_seed(seed)
+    lab = prior.labels(domain)[None].expand(n, -1)
+    net, bf16 = prior.denoiser, getattr(prior.denoiser, "bf16", False)
+    D = lambda x, s: net(x.to(torch.float32), s, lab).to(torch.float64)
+    x = 80.0 * torch.randn((n, prior.channels, crop, crop), generator=g, dtype=torch.float64)
+    try:
+        net.bf16 = False
+        with torch.no_grad(): return reverse_sde(D, x, 80.0, g, levels / math.log10(80 / 0.002))[0]
+    finally: net.bf16 = bf16
+
+def _self_consistency(prior, domain:str, truth:torch.Tensor, sigma0:float, samples:int, g) -> dict:
+    "Coverage and PSNR (range 2) of the network's own reverse SDE from truth + N(0, σ0²), and of D(truth + noise; σ0)."
+    n, C = truth.shape[0], DOMAINS[domain].channels
+    lab = prior.labels(domain)[None].expand(n * samples, -1)
+    D = lambda x, s: prior.denoiser(x.to(torch.float32), s, lab[: len(x)]).to(torch.float64)
+    x = truth + sigma0 * torch.randn(truth.shape, generator=g, dtype=torch.float64)
+    with torch.no_grad():
+        one = D(x, sigma0)[:, :C]
+        s = reverse_sde(D, x.repeat_interleave(samples, 0), sigma0, g, per_decade=5)[0][:, :C]
+    s = s.reshape(n, samples, *one.shape[1:])
+    rank = (s < truth[:, None, :C]).sum(1)
+    db = lambda e: 10 * math.log10(4 / float((e - truth[:, :C]).pow(2).mean()))
+    return {"sigma0": sigma0, "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
+            "psnr_sde_mean": db(s.mean(1)), "psnr_one_step": db(one)}
+
+def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, samples:int=8, method:str="pinned",
+                baselines=("noisy", "gat_nlm", "gat_bm3d", "edm_tweedie", "edm_unguided"), options:dict|None=None,
+                seed:int=0) -> dict:
+    """Every estimator against truths drawn from the network (`prior_draws`) under exact PG observations through `fm`:
+    PSNR, Bayes margins of ours (the mean of `samples` posterior samples), SBC coverage and χ², evaluations and
+    seconds per tile, and the network's self-consistency at the observation's median noise level."""
+    g = torch.Generator().manual_seed(seed)
+    n, C = truth_m.shape[0], DOMAINS[domain].channels
+    truth = truth_m[:, :C].to(torch.float64)
+    y = fm.simulate(truth, g)
+    t0 = time.perf_counter()
+    r = posterior_sample(prior.denoiser, y, fm, method, num_samples=samples, labels=prior.labels(domain),
+                         generator=torch.Generator().manual_seed(seed + 1), net_channels=prior.channels,
+                         **(options or {}))
+    seconds = time.perf_counter() - t0
+    s = r.samples.to(torch.float64)  # (n, K, C, H, W)
+    methods, skipped = make_baselines(prior, domain, include=baselines)
+    to_m = lambda e: torch.as_tensor(2 * fm.to_scaled(np.asarray(e, np.float64)) - 1)
+    est = {"ours": s.mean(1)}
+    for b, f in methods.items(): est[b] = torch.stack([to_m(f(y[i].numpy(), fm)) for i in range(n)])
+    errors = {k: block_errors(v.numpy(), truth.numpy()) for k, v in est.items()}
+    margins = bayes_margins(errors, samples=samples, seed=seed)
+    rank = (s < truth[:, None]).sum(1)
+    nC = torch.as_tensor(fm.photosites(C)).reshape(-1, 1, 1)
+    def chi2(x):
+        lam = fm.expected_electrons(x)
+        return float((nC * (y - lam) ** 2 / (lam + fm.read_noise_e ** 2)).mean())
+    sigma0 = float(np.median([noisy_start(y[i].numpy(), fm)[1] for i in range(n)]))
+    return {"domain": domain, "exposure_ratio": fm.exposure_ratio,
+            "median_lambda_e": float(fm.expected_electrons(truth).median()), "method": method, "samples": samples,
+            "evals_per_sample": r.evals, "seconds_per_tile": seconds / n, **margins,
+            "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
+            "nominal": (samples - 1) / (samples + 1),
+            "sample_chi2": float(np.mean([chi2(s[:, k]) for k in range(samples)])), "truth_chi2": chi2(truth),
+            "self_consistency": _self_consistency(prior, domain, truth_m.to(torch.float64), sigma0, samples, g),
+            "left_out": skipped}
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
 def plot_examples(examples:list[dict], path=None, zoom:int=32):

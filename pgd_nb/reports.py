@@ -24,17 +24,20 @@ __all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'run_
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {  # per run size: the parameters of each run notebook
     "smoke": {"train": {"preset": "tiny", "kimg": 0.1, "batch": 8, "crop": 32},
-              "restore": {"method": "daps", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
-              "evaluate": {"protocol": "split", "method": "daps", "samples": 4, "steps": 4, "num_frames": 1, "crop": 64,
-                           "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_unguided"}},
+              "restore": {"method": "pinned", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
+              "evaluate": {"protocol": "split", "method": "pinned", "samples": 4, "steps": 4, "num_frames": 1,
+                           "crop": 64,
+                           "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_tweedie,edm_unguided"}},
     "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64},
-             "restore": {"method": "daps", "samples": 4, "steps": 20, "num_frames": 2, "crop": 128},
-             "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 8, "steps": 16, "num_frames": 3,
-                          "crop": 64, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera"}},
+             "restore": {"method": "pinned", "samples": 8, "steps": 10, "num_frames": 2, "crop": 128},
+             "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 8, "steps": 10, "num_frames": 3,
+                          "crop": 0, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera",
+                          "bayes_tiles": 6, "bayes_crop": 64, "bayes_levels": 200}},
     "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128},
-            "restore": {"method": "daps", "samples": 16, "steps": 50, "num_frames": 8, "crop": 0},
-            "evaluate": {"protocol": "split,classical", "method": "daps", "samples": 19, "steps": 50, "num_frames": 50,
-                         "crop": 0, "realizations": 10, "image_size": 256}},
+            "restore": {"method": "pinned", "samples": 16, "steps": 16, "num_frames": 8, "crop": 0},
+            "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 19, "steps": 16,
+                         "num_frames": 50, "crop": 0, "realizations": 10, "image_size": 256, "bayes_tiles": 16,
+                         "bayes_crop": 128, "bayes_levels": 200}},
 }
 STEPS = ("train", "restore", "evaluate")
 

@@ -35,9 +35,9 @@ __all__ = ['CPU_BATCH_PIXELS', 'RestoreConfig', 'Restoration', 'auto_batch', 're
 @dataclass
 class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
-    method:str="daps"  # the sampler: "daps" (fast), "gibbs" (reference), "dps" (guidance.METHODS)
-    samples:int=4  # posterior samples per tile (mean and std come from them)
-    steps:int|None=None  # noise levels (daps, dps) or sweeps (gibbs); none: the sampler's own default
+    method:str="pinned"  # the sampler: "pinned" (started from the observation) or "daps" (guidance.METHODS)
+    samples:int=8  # posterior samples per tile (mean and std come from them)
+    steps:int|None=None  # noise levels of the sampler; none: its own default (pinned 10, daps 33)
     likelihood:str="pg"  # "pg" (exact Poisson-Gaussian), "gauss" or "l2" (guidance.LIKELIHOODS)
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
     batch:int|None=None  # tiles per batch; none: `auto_batch` (by pixels on CPU, 4 on GPU)

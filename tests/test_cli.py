@@ -35,7 +35,7 @@ def test_dry_run_prints_the_resolved_configuration(command, capsys):
 
 
 @pytest.mark.parametrize("command,bad,expected", [
-    ("pgd_restore", ["--method", "langevin"], "'langevin' is not one of daps, gibbs, dps"),
+    ("pgd_restore", ["--method", "langevin"], "'langevin' is not one of pinned, daps"),
     ("pgd_restore", ["--likelihood", "poisson"], "'poisson' is not one of pg, gauss, l2"),
     ("pgd_restore", ["--samples", "two"], "--samples"),
     ("pgd_train", ["--domains", "photography,radiology"], "'radiology' is not one of"),

@@ -105,7 +105,7 @@ def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
 
 def test_dry_run_prints_the_configuration(tmp_path):
     r = _run("--checkpoint", "c", "--input", "x.fits", "--out", tmp_path, "--dry_run")
-    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "daps"
+    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "pinned"
 
 
 def test_forward_model_against_hand_computed_electrons():
