@@ -14,11 +14,12 @@ PRESET ?= demo
 STAMP  := $(VENV)/.pgd_nb-installed
 DOMAINS := photography microscopy astronomy
 
-.PHONY: help install test check-clean check-export nbtest pytest report lab clean-venv
+.PHONY: help install test check-clean check-export nbtest pytest report results lab clean-venv
 
 help:
 	@echo "make report DOMAIN=astronomy   main job: data -> train -> restore -> evaluate -> HTML report (PRESET=demo|smoke|gpu, KIMG=, DATA_ROOT=; no DOMAIN: all three)"
 	@echo "make test                      all checks: clean notebooks, library in sync, notebook tests, pytest"
+	@echo "make results                   docs/results.md and docs/demo.png from the newest finished demo reports"
 	@echo "make lab                       JupyterLab on nbs/ with the project's environment"
 	@echo "make install                   create $(VENV) and install the package (done by the others)"
 
@@ -56,8 +57,10 @@ check-export: install
 nbtest: install
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/nbdev_test --flags slow --do_print --timing
 
+# Two workers, one thread each, one test file per worker (its module fixtures are built once): most tests wait on
+# subprocesses or run small torch jobs, which two single-threaded workers overlap well on two cores.
 pytest: install
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests/ -q --durations=15
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest tests/ -q --durations=15 -n 2 --dist loadfile
 
 # The machine it ran on and each stage's seconds, so that a slow or failing run can be read from its log.
 machine = echo "== machine: $$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')\
@@ -86,3 +89,7 @@ lab: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The one place the headline figures are written: README and docs point to docs/results.md.
+results: install
+	$(BIN)/python -c 'from pgd_nb.reports import write_results; print(write_results("reports", "docs/results.md"))'

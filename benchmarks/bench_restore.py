@@ -30,11 +30,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pgd_nb.calibration import DOMAINS
+from pgd_nb.calibration import DOMAINS, Scaling
 from pgd_nb.edm import EDMLoss, EDMPrecond, bf16_supported
-from pgd_nb.guidance import ForwardModel, Likelihood, posterior_sample, sampler_options
+from pgd_nb.guidance import ForwardModel, posterior_sample, sampler_options
+from pgd_nb.noise import Likelihood, pg_table
 from pgd_nb.networks import count_parameters, make_network
-from pgd_nb.noise import pg_table
 
 
 def sync(dev):
@@ -109,8 +109,7 @@ def observation(C, tile, seed=0):
     rng = np.random.default_rng(seed)
     lam = rng.gamma(1.0, 40.0, (C, tile, tile))
     y = torch.from_numpy((rng.poisson(lam) + 2.0 * rng.standard_normal(lam.shape)).astype(np.float32))
-    fm = ForwardModel(scale=170.0, read_noise_e=2.0, offset=5.0, exposure_ratio=1.0,
-                      counts=(1, 2, 1) if C == 3 else None)
+    fm = ForwardModel(Scaling(170.0, 5.0), read_noise_e=2.0, exposure_ratio=1.0, counts=(1, 2, 1) if C == 3 else None)
     label = torch.zeros(len(DOMAINS))
     label[DOMAINS["photography" if C == 3 else "microscopy"].index] = 1
     return y, fm, label

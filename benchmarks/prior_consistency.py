@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pgd_nb.calibration import Scaling
 from pgd_nb.edm import edm_sampler
 from pgd_nb.guidance import ForwardModel, posterior_sample, reverse_sde
 from pgd_nb.checkpoints import load_prior
@@ -52,7 +53,7 @@ def main():
         draws.append(("EDM stochastic (churn 40)", lambda g: edm_sampler(prior.denoiser, latents(g), label, num_steps=64, S_churn=40, generator=g)[0]))
         for pd in [int(v) for v in a.per_decade.split(",")]:
             draws.append((f"reverse SDE {pd}/decade", lambda g, pd=pd: reverse_sde(D, 80.0 * latents(g).double(), 80.0, g, per_decade=pd)[0]))
-        masked = ForwardModel(scale=100.0, read_noise_e=1.0, mask=np.ones((C, S, S), bool))
+        masked = ForwardModel(Scaling(100.0), read_noise_e=1.0, mask=np.ones((C, S, S), bool))
         for bridge in (True, False):
             draws.append((f"daps, no data, bridge={bridge}", lambda g, b=bridge: posterior_sample(
                 prior.denoiser, torch.zeros(C, S, S), masked, "daps", num_samples=N, labels=prior.labels(domain), generator=g,

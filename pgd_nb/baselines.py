@@ -21,8 +21,8 @@ from .restore import RestoreConfig, restore_planes
 from .tiling import TileGrid
 
 # %% auto #0
-__all__ = ['CLASSICAL', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 'bm3d_available', 'gat_bm3d', 'noisy_start',
-           'edm_unguided', 'edm_tweedie', 'edm_guided', 'make_baselines']
+__all__ = ['CLASSICAL', 'DIFFUSION', 'BASELINES', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 'bm3d_available',
+           'gat_bm3d', 'noisy_start', 'edm_unguided', 'edm_tweedie', 'edm_guided', 'make_baselines']
 
 # %% ../nbs/16_baselines.ipynb #0528dffb
 def noisy_input(y_e, fm:ForwardModel) -> np.ndarray:
@@ -126,6 +126,18 @@ def edm_guided(
 
 # %% ../nbs/16_baselines.ipynb #47b7636b
 CLASSICAL = {"noisy": noisy_input, "gat_nlm": gat_nlm, "gat_wavelet": gat_wavelet, "gat_bm3d": gat_bm3d}
+# the same network without physics, and our sampler with cruder likelihoods: name -> f(prior, domain, y, fm, cfg)
+def _network_only(fn):
+    "A baseline of the network alone (no likelihood), with the batch and seed of the restoration settings."
+    return lambda prior, domain, y, fm, cfg: fn(prior, domain, y, fm, batch=cfg.batch or 4, seed=cfg.seed)
+
+def _likelihood_ablation(kind:str):
+    "Our sampler with another likelihood (`l2`, `gauss`)."
+    return lambda prior, domain, y, fm, cfg: edm_guided(prior, domain, y, fm, kind, cfg)
+
+DIFFUSION = {"edm_tweedie": _network_only(edm_tweedie), "edm_unguided": _network_only(edm_unguided),
+             "edm_l2": _likelihood_ablation("l2"), "edm_gauss": _likelihood_ablation("gauss")}
+BASELINES = (*CLASSICAL, *DIFFUSION)  # every baseline, in the order of the tables
 
 def make_baselines(prior:Prior|None=None, domain:str|None=None, cfg:RestoreConfig|None=None, diffusion:bool=True,
                    include=None) -> tuple[dict, dict]:
@@ -139,12 +151,8 @@ def make_baselines(prior:Prior|None=None, domain:str|None=None, cfg:RestoreConfi
         methods[name] = fn
     if prior is not None and diffusion:
         cfg = cfg or RestoreConfig()
-        kw = {"batch": cfg.batch or 4, "seed": cfg.seed}
-        methods["edm_tweedie"] = lambda y, fm: edm_tweedie(prior, domain, y, fm, **kw)
-        methods["edm_unguided"] = lambda y, fm: edm_unguided(prior, domain, y, fm, **kw)
-        methods["edm_l2"] = lambda y, fm: edm_guided(prior, domain, y, fm, "l2", cfg)
-        methods["edm_gauss"] = lambda y, fm: edm_guided(prior, domain, y, fm, "gauss", cfg)
+        methods |= {k: (lambda y, fm, run=run: run(prior, domain, y, fm, cfg)) for k, run in DIFFUSION.items()}
     elif diffusion:
-        skipped.update({k: "no prior given" for k in ("edm_tweedie", "edm_unguided", "edm_l2", "edm_gauss")})
+        skipped.update({k: "no prior given" for k in DIFFUSION})
     if include is not None: methods = {k: v for k, v in methods.items() if k in include}
     return methods, skipped

@@ -107,7 +107,7 @@ def option_parser(
         try: docs = docments(cls)
         except (TypeError, OSError): docs = {}  # no source to read comments from (a class made at run time)
         for f in fields(cls):
-            if f.name in seen or not f.init:
+            if f.name in seen or not f.init or f.metadata.get("cli") is False:  # e.g. a nested config
                 continue
             seen.add(f.name)
             kind, elem, nullable = field_kind(f)
@@ -141,7 +141,8 @@ def option_parser(
 # %% ../nbs/00c_cli.ipynb #a67b6649
 def configs_from_args(args:argparse.Namespace, *configs:type) -> tuple:
     "One instance of each dataclass from the parsed options (its __post_init__ checks run here)."
-    return tuple(cls(**{f.name: getattr(args, f.name) for f in fields(cls) if f.init}) for cls in configs)
+    given = lambda f: f.init and f.metadata.get("cli") is not False  # a nested config keeps its default here
+    return tuple(cls(**{f.name: getattr(args, f.name) for f in fields(cls) if given(f)}) for cls in configs)
 
 
 # %% ../nbs/00c_cli.ipynb #302f8439

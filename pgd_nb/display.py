@@ -58,9 +58,9 @@ def plot_panels(
 
     frames = [(r, _panels(r, zoom, zoomed)) for r in rows]
     lines = [(r, items[i : i + per_line], i == 0) for r, items in frames for i in range(0, len(items), per_line)]
-    fig, axes = plt.subplots(
-        len(lines), per_line, figsize=(panel * per_line, (panel + 0.5) * len(lines)), squeeze=False
-    )
+    gap, top, bottom = 0.6, 0.5, 0.1  # inches: room for a title (and a frame's name) above each line of panels
+    height = len(lines) * panel + (len(lines) - 1) * gap + top + bottom
+    fig, axes = plt.subplots(len(lines), per_line, figsize=(panel * per_line, height), squeeze=False)
     for ax_row, (r, items, first) in zip(axes, lines):
         st = display_stretch(r["images"][reference])
         for a, (title, kind, arr, opts) in zip(ax_row, items):
@@ -77,7 +77,9 @@ def plot_panels(
             a.axis("off")
         if first:
             ax_row[0].text(0, 1.09, r["name"], transform=ax_row[0].transAxes, fontsize=12, weight="bold", va="bottom")
-    fig.tight_layout()
+    # fixed margins, not tight_layout: on a tall figure it shrank every panel to half its width
+    fig.subplots_adjust(left=0.01, right=0.99, top=1 - top / height, bottom=bottom / height, wspace=0.08,
+                        hspace=gap / panel)
     if path is not None:
         atomic_write(path, lambda p: fig.savefig(p, dpi=80, format="png"))
     return fig

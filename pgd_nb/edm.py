@@ -114,24 +114,24 @@ def edm_sampler(denoiser,  # callable D(x, sigma, labels)
                 generator:torch.Generator|None=None,  # for the churn noise
                ) -> tuple[torch.Tensor, int]:
     "Samples by EDM's Heun sampler; returns (x at σ = 0, number of denoiser evaluations)."
-    t = edm_sigmas(num_steps, sigma_min, sigma_max, rho)
-    x = latents.to(torch.float64) * t[0]
+    sigmas = edm_sigmas(num_steps, sigma_min, sigma_max, rho)
+    x = latents.to(torch.float64) * sigmas[0]
     evals = 0
     D = lambda x, s: denoiser(x.to(torch.float32), s, labels).to(torch.float64)
     for i in range(num_steps):
-        t_cur, t_next = float(t[i]), float(t[i + 1])
-        gamma = min(S_churn / num_steps, math.sqrt(2) - 1) if S_min <= t_cur <= S_max else 0.0
-        t_hat = t_cur + gamma * t_cur                                                # increase the noise level
+        sigma, sigma_next = float(sigmas[i]), float(sigmas[i + 1])
+        gamma = min(S_churn / num_steps, math.sqrt(2) - 1) if S_min <= sigma <= S_max else 0.0
+        sigma_hat = sigma + gamma * sigma                                                # increase the noise level
         if gamma > 0:
             eps = torch.randn(x.shape, generator=generator).to(x.device, x.dtype)
-            x = x + math.sqrt(t_hat ** 2 - t_cur ** 2) * S_noise * eps
-        d = (x - D(x, t_hat)) / t_hat
+            x = x + math.sqrt(sigma_hat ** 2 - sigma ** 2) * S_noise * eps
+        d = (x - D(x, sigma_hat)) / sigma_hat
         evals += 1  # dx/dσ at t_hat
-        x_next = x + (t_next - t_hat) * d                                            # Euler step
-        if t_next > 0:
-            d_next = (x_next - D(x_next, t_next)) / t_next
+        x_next = x + (sigma_next - sigma_hat) * d                                            # Euler step
+        if sigma_next > 0:
+            d_next = (x_next - D(x_next, sigma_next)) / sigma_next
             evals += 1  # dx/dσ at t_next
-            x_next = x + (t_next - t_hat) * (0.5 * d + 0.5 * d_next)                 # Heun correction
+            x_next = x + (sigma_next - sigma_hat) * (0.5 * d + 0.5 * d_next)                 # Heun correction
         x = x_next
     return x.to(torch.float32), evals
 

@@ -9,13 +9,13 @@ import csv
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .baselines import make_baselines, noisy_start
+from .baselines import BASELINES, CLASSICAL, make_baselines, noisy_start
 from .calibration import DOMAINS, Scaling, get_domain, get_sensor
 from .checkpoints import load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
@@ -26,7 +26,7 @@ from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
 from .metrics import bayes_margins, block_errors, ssim
-from .noise import sample_poisson_gaussian
+from .noise import LIKELIHOODS, sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
 from .utils import atomic_write, provenance, resolve_device, write_json
@@ -49,14 +49,10 @@ class EvalConfig:
     protocol: str = "split"
     out:str="eval"  # output folder
     raw_root:str=""  # the domain's raw dataset (split), or a folder of <domain>/ datasets (cross)
-    method:str="pinned"  # our sampler
-    samples:int=8  # posterior samples per frame (coverage needs ≥ 2)
-    steps:int=10  # noise levels of our sampler
     num_frames:int=4  # test frames (split)
     crop:int=128  # central crop of each frame (0: whole frames)
     # methods scored beside ours
-    baselines:tuple[str, ...]=(
-        "noisy", "gat_nlm", "gat_wavelet", "gat_bm3d", "edm_tweedie", "edm_unguided", "edm_l2", "edm_gauss")
+    baselines:tuple[str, ...]=BASELINES
     peaks:tuple[float, ...]=(1, 2, 5, 10, 20, 30, 60, 120)  # classical: peak photon counts
     realizations:int=10  # classical: noise draws per image and peak
     images:tuple[str, ...]=("camera", "moon", "clock")  # scikit-image images the demo priors were not trained on
@@ -65,13 +61,11 @@ class EvalConfig:
     checkpoints:dict=field(default_factory=dict)  # cross protocol: {"astronomy": run, …, "all": run}
     baseline_samples:int=2  # posterior samples of the diffusion baselines (their mean is scored)
     # classical protocol: the diffusion baselines are left out (cost)
-    classical_baselines:tuple[str, ...]=("noisy", "gat_nlm", "gat_wavelet", "gat_bm3d")
-    sampler_options:dict=field(default_factory=dict)  # passed to our sampler (see guidance.sampler_options)
+    classical_baselines:tuple[str, ...]=tuple(CLASSICAL)
     # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
     reference: str = "auto"
-    seed:int=0  # seed of the noise and the samplers
-    device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
-    precision:str="auto"  # the denoiser's: auto (bf16 where the hardware runs it natively), bf16, or fp32 to force
+    # our sampler and the seed of everything (noise too): pgd_evaluate takes pgd_restore's options for it
+    restore:RestoreConfig=field(default_factory=RestoreConfig, metadata={"cli": False})
 
     def __post_init__(self):
         get_domain(self.domain)
@@ -93,18 +87,6 @@ class EvalConfig:
         )
 
 # %% ../nbs/17_evaluate.ipynb #c114f3a3
-def _restore_cfg(cfg:EvalConfig, **kw) -> RestoreConfig:
-    return RestoreConfig(
-        cfg.method,
-        samples=cfg.samples,
-        steps=cfg.steps,
-        seed=cfg.seed,
-        device=cfg.device,
-        precision=cfg.precision,
-        options=dict(cfg.sampler_options),
-        **kw,
-    )
-
 def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict, cfg:EvalConfig, bad=None, sensor=None,
                   photometry:bool=False, ours:bool=True, keep:bool=False) -> tuple[list[dict], dict]:
     "Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures."
@@ -143,10 +125,11 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
     if ours:
         t0 = time.perf_counter()
         r = restore_planes(
-            prior, y.astype(np.float32), domain, fm, bad, _restore_cfg(cfg), sensor=sensor, progress=False
+            prior, y.astype(np.float32), domain, fm, bad, cfg.restore, sensor=sensor, progress=False
         )
         est = r.electrons(fm)[0]
-        cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.samples > 1 else {"coverage": None, "nominal": None}
+        no_interval = {"coverage": None, "nominal": None}
+        cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.restore.samples > 1 else no_interval
         # ≈ the truth's for exact samples
         sample_chi2 = float(
             np.mean(
@@ -163,7 +146,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
             )
         )
         score(
-            f"ours_{cfg.method}",
+            f"ours_{cfg.restore.method}",
             est,
             time.perf_counter() - t0,
             {
@@ -242,7 +225,7 @@ def split_protocol(
 
     rows, figs = [], []
     obs = test_observations(
-        cfg.domain, raw_root, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference, prior.scaling(cfg.domain)
+        cfg.domain, raw_root, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, prior.scaling(cfg.domain)
     )
     for j, o in enumerate(tqdm(obs, desc=f"split {cfg.domain}", disable=not progress)):
         r, imgs = score_methods(
@@ -298,10 +281,12 @@ def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, pr
     ]
     for n, img, p, k in tqdm(jobs, desc="classical", disable=not progress):
         lam = img * p
-        y = sample_poisson_gaussian(lam, p / 10, np.random.default_rng([cfg.seed, int(p * 1000), k]))[None]
+        y = sample_poisson_gaussian(lam, p / 10, np.random.default_rng([cfg.restore.seed, int(p * 1000), k]))[None]
         ratio = u_peak * sc.scale / p
         fm = ForwardModel(
-            scale=sc.scale, read_noise_e=p / 10, offset=sc.offset, exposure_ratio=ratio, softening=sc.softening
+            sc,
+            read_noise_e=p / 10,
+            exposure_ratio=ratio,
         )
         r, imgs = score_methods(
             prior, cfg.domain, y, fm, lam[None] * ratio, methods, cfg, ours=prior is not None, keep=True
@@ -326,7 +311,7 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
     raw_roots."""
     rows = []
     for model, ckpt in cfg.checkpoints.items():
-        prior = load_prior(ckpt, resolve_device(cfg.device, "EvalConfig.device"), cfg.precision)
+        prior = load_prior(ckpt, resolve_device(cfg.restore.device, "RestoreConfig.device"), cfg.restore.precision)
         for dom, root in raw_roots.items():
             if dom not in prior.domains:
                 rows.append(
@@ -340,7 +325,7 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
                     }
                 )
                 continue
-            sub = EvalConfig(**{**asdict(cfg), "domain": dom, "protocol": "split", "checkpoint": ckpt})
+            sub = replace(cfg, domain=dom, protocol="split", checkpoint=ckpt)
             r, _ = split_protocol(prior, sub, root, {}, progress=progress, keep=0)
             rows.append(
                 {
@@ -497,7 +482,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     raw = Path(cfg.raw_root) if cfg.raw_root else None
-    metrics = {"config": asdict(cfg), "provenance": provenance(cfg.seed), "tables": {}}
+    metrics = {"config": asdict(cfg), "provenance": provenance(cfg.restore.seed), "tables": {}}
     if cfg.protocol == "cross":
         if not cfg.checkpoints:
             raise ConfigError(
@@ -517,12 +502,10 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
         write_table(out / "cross.csv", rows)
         metrics["tables"]["cross"] = rows
     else:
-        prior = load_prior(cfg.checkpoint, resolve_device(cfg.device, "EvalConfig.device"), cfg.precision)
+        device = resolve_device(cfg.restore.device, "RestoreConfig.device")
+        prior = load_prior(cfg.checkpoint, device, cfg.restore.precision)
         metrics["scaling"] = asdict(prior.scaling(cfg.domain))  # the prior's: every scaled figure is in its units
-        base_cfg = RestoreConfig(
-            cfg.method, samples=cfg.baseline_samples, steps=cfg.steps, seed=cfg.seed, device=cfg.device,
-            precision=cfg.precision,
-        )
+        base_cfg = replace(cfg.restore, samples=cfg.baseline_samples, options={})  # the baselines: fewer samples
         include = (
             cfg.baselines
             if cfg.protocol == "split"
@@ -551,10 +534,8 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
             u_peak = cfg.u_peak
             if u_peak is None and raw is not None:
                 sc = prior.scaling(cfg.domain)
-                clean = [
-                    o["clean"]
-                    for o in test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.seed, cfg.reference, sc)
-                ]
+                obs = test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, sc)
+                clean = [o["clean"] for o in obs]
                 u_peak = float(np.percentile(np.concatenate([sc.to_scaled(c).ravel() for c in clean]), 99.5))
             u_peak = u_peak or 0.5
             metrics["u_peak"] = u_peak
@@ -578,10 +559,13 @@ def main(argv=None):
         "Score our restoration and the baselines on a domain (split), the "
         "classical Poisson-Gaussian protocol, or across domains.",
         EvalConfig,
-        choices={"domain": tuple(DOMAINS), "protocol": PROTOCOLS, "method": METHODS, "reference": REFERENCES},
+        RestoreConfig,  # our sampler's options, as pgd_restore takes them
+        choices={"domain": tuple(DOMAINS), "protocol": PROTOCOLS, "method": METHODS, "reference": REFERENCES,
+                 "likelihood": LIKELIHOODS},
     )
     def work(a):
-        (cfg,) = configs_from_args(a, EvalConfig)
+        ev, rc = configs_from_args(a, EvalConfig, RestoreConfig)
+        cfg = replace(ev, restore=rc)
         if a.dry_run: return print(show_config(cfg))
         m = run_evaluation(cfg, progress=not a.quiet)
         if m.get("examples"): plot_examples(m["examples"], Path(cfg.out) / "examples.png")

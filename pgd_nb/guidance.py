@@ -13,15 +13,14 @@ import numpy as np
 import torch
 from fastcore.basics import patch
 
-from .calibration import electrons_to_scaled, scaled_slope, scaled_to_electrons
+from .calibration import Scaling, scaled_slope
 from .edm import edm_sigmas
 from .errors import ConfigError
-from .noise import gaussian_log_likelihood, gaussian_score, pg_derivatives, pg_derivatives_fast
-from .noise import sample_poisson_gaussian
+from .noise import Likelihood, sample_poisson_gaussian
 
 # %% auto #0
-__all__ = ['LAM_FLOOR', 'LIKELIHOODS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'Likelihood', 'PosteriorSamples',
-           'reverse_sde', 'sampler_options', 'posterior_sample']
+__all__ = ['LAM_FLOOR', 'SAMPLERS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'PosteriorSamples', 'reverse_sde',
+           'sampler_options', 'posterior_sample']
 
 # %% ../nbs/13_guidance.ipynb #791dd1fb
 LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
@@ -29,20 +28,19 @@ LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
 @dataclass
 class ForwardModel:
     "Clean estimate in model space → expected electrons per photosite of the observed frame, plus its noise and mask."
-    scale:float  # e⁻ per scaled unit (the dataset's scale; asinh: the electrons that map to 1)
+    scaling:Scaling  # electrons ↔ scaled units of the prior's data: scale, offset, softening
     read_noise_e:float  # total Gaussian σ in electrons (read noise with quantization)
-    offset:float=0.0  # scaled u = (e + offset) / scale
     exposure_ratio:float=1.0  # clean exposure / observed exposure
     counts:tuple|None=None  # photosites per channel (None: 1 each)
     background_e:float|np.ndarray=0.0  # added to λ (sky, dark), electrons
     mask:np.ndarray|None=None  # True where a pixel is flagged and carries no likelihood; broadcastable to (C, H, W)
-    softening:float|None=None  # asinh scaled units with this softening, e⁻ (see electrons_to_scaled); None: linear
 
     def __post_init__(self):
-        if not (self.scale > 0 and self.read_noise_e > 0):
-            raise ConfigError(
-                f"scale ({self.scale}) and read_noise_e ({self.read_noise_e}) must be > 0", "ForwardModel"
-            )
+        if not isinstance(self.scaling, Scaling):
+            raise ConfigError(f"scaling must be a Scaling, got {self.scaling!r}", "ForwardModel",
+                              "build it with Scaling(scale, offset, softening=...)")
+        if not self.read_noise_e > 0:
+            raise ConfigError(f"read_noise_e ({self.read_noise_e}) must be > 0", "ForwardModel")
         if self.exposure_ratio is None or not self.exposure_ratio > 0:
             raise ConfigError(
                 f"exposure_ratio must be a positive number, got {self.exposure_ratio}",
@@ -50,11 +48,15 @@ class ForwardModel:
                 "give the pair's ratio (clean/noisy exposure), or estimate it with `estimate_exposure_ratio`",
             )
 
+    scale = property(lambda self: self.scaling.scale)  # e⁻ per scaled unit (asinh: the electrons that map to 1)
+    offset = property(lambda self: self.scaling.offset)  # scaled u = (e + offset) / scale
+    softening = property(lambda self: self.scaling.softening)  # asinh units with this softening (e⁻); None: linear
+
     @property
     def slope(self) -> float: return self.scale / (2 * self.exposure_ratio)  # dλ/dm (e⁻ per model unit), linear units
 
-    def to_scaled(self, e): return electrons_to_scaled(e, self.scale, self.offset, self.softening)
-    def to_electrons(self, u): return scaled_to_electrons(u, self.scale, self.offset, self.softening)
+    def to_scaled(self, e): return self.scaling.to_scaled(e)
+    def to_electrons(self, u): return self.scaling.to_electrons(u)
 
     @property
     def intercept(self):  # λ at m = 0 (e⁻): λ = slope·m + intercept; an array where background_e is one
@@ -105,10 +107,8 @@ def from_metadata(
         )
     counts = tuple(meta["cfa_counts"]) if meta.get("cfa_counts") else None
     return cls(
-        scale=meta["scale"],
+        Scaling(meta["scale"], meta.get("offset", 0.0), softening=meta.get("softening")),
         read_noise_e=meta["read_noise_e"],
-        offset=meta.get("offset", 0.0),
-        softening=meta.get("softening"),
         exposure_ratio=float(r),
         counts=counts,
         background_e=background_e,
@@ -138,73 +138,6 @@ def estimate_exposure_ratio(noisy_e, clean_e, mask=None) -> float:
             "estimate_exposure_ratio",
         )
     return float(sc / sy)
-
-# %% ../nbs/13_guidance.ipynb #ccbdaae9
-LIKELIHOODS = ("pg", "gauss", "l2")
-
-def _gauss_terms(y, lam, s):
-    v = lam + s * s
-    lp, d1 = gaussian_log_likelihood(y, lam, s), gaussian_score(y, lam, s)
-    return lp, d1, 1 / v + 1 / (2 * v * v)
-
-@dataclass
-class Likelihood:
-    """A per-pixel data term: log p(y | λ) with its λ-derivative and a curvature ≥ 0, for planes of means of n
-    photosites."""
-    kind:str="pg"
-    lam_threshold:float=math.inf  # "pg" only: Gaussian approximation where n·λ is above this
-    window:float=8.0  # "pg" only: summation half-width in standard deviations (noise module default 12)
-    table:bool=True  # "pg" only: the checked table of the exact terms (`pg_derivatives_fast`); False: the sums always
-
-    def __post_init__(self):
-        if self.kind not in LIKELIHOODS:
-            raise ConfigError(f"unknown likelihood {self.kind!r}", "likelihood", f"use one of {', '.join(LIKELIHOODS)}")
-
-    def _exact(self, Y, L, s, where, which):
-        """Exact terms `which` of (log p, ∂λ, ∂²λ) at the pixels `where` (None: all) of Y, L; `s` is σ per channel
-        (broadcastable), taken one value at a time so that the table of each applies."""
-        if not self.table:
-            S = s.expand_as(Y)
-            if where is None: return [pg_derivatives(Y, L, S, self.window)[w] for w in which]
-            e = pg_derivatives(Y[where], L[where], S[where], self.window)
-            return [e[w] for w in which]
-        values = s.unique()
-        if where is None and values.numel() == 1: return pg_derivatives_fast(Y, L, float(values), which)
-        out = [torch.empty_like(Y) for _ in which]
-        if where is None and s.dim() == 3 and s.shape[0] == Y.shape[-3]:  # σ per channel: whole channels at a time
-            for v in values.tolist():
-                idx = (s.reshape(-1) == v).nonzero().squeeze(1)
-                part = pg_derivatives_fast(Y.index_select(-3, idx), L.index_select(-3, idx), v, which)
-                for o, t in zip(out, part): o.index_copy_(-3, idx, t)
-            return out
-        for v in values.tolist():
-            m = (s == v).expand_as(Y) if where is None else (s == v).expand_as(Y) & where
-            for o, t in zip(out, pg_derivatives_fast(Y[m], L[m], v, which)): o[m] = t
-        return out if where is None else [o[where] for o in out]
-
-    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None, need=(0, 1, 2)):
-        """(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites; the exact
-        likelihood computes only the terms in `need` (the others are None)."""
-        n_t, sig_t = (torch.as_tensor(v, dtype=torch.float64, device=y_e.device) for v in (n, sigma_e))
-        s = torch.sqrt(n_t * sig_t ** 2)  # σ of the sum of n photosites, per channel
-        Y, L, S = n * y_e, n * lam_e, s.expand_as(y_e)
-        if self.kind == "l2":
-            v = l2_var if l2_var is not None else (Y.clamp_min(0).mean() + S.mean() ** 2)
-            r = Y - L
-            lp, d1, c = -r * r / (2 * v) - 0.5 * torch.log(2 * math.pi * v), r / v, torch.ones_like(r) / v
-        elif self.kind == "gauss": lp, d1, c = _gauss_terms(Y, L, S)
-        elif self.lam_threshold == math.inf:
-            got = dict(zip(need, self._exact(Y, L, s, None, tuple(need))))
-            lp, d1, c = got.get(0), got.get(1), -got[2] if 2 in got else None
-        else:
-            lp, d1, c = _gauss_terms(Y, L, S)
-            exact = L < self.lam_threshold
-            if bool(exact.any()):
-                lp, d1, c = lp.clone(), d1.clone(), c.clone()
-                e_lp, e_d1, e_d2 = self._exact(Y, L, s, exact, (0, 1, 2))
-                lp[exact], d1[exact], c[exact] = e_lp, e_d1, -e_d2
-        return lp, None if d1 is None else n * d1, None if c is None else n * n * c  # chain rule from (nλ) to λ
-
 
 # %% ../nbs/13_guidance.ipynb #403b7b19
 class _Data:
@@ -317,8 +250,6 @@ class _Data:
         return out.to(x_hat.dtype)
 
 # %% ../nbs/13_guidance.ipynb #c433f2ad
-METHODS = ("pinned", "daps")
-
 @dataclass
 class PosteriorSamples:
     "What every sampler returns."
@@ -364,31 +295,31 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
     return out, (z, lp_z), rate
 
 # %% ../nbs/13_guidance.ipynb #0894b91d
-def _jacobian_diag(D, x, s:float, d, generator) -> torch.Tensor:
+def _jacobian_diag(D, x, sigma:float, d, generator) -> torch.Tensor:
     """∂D_i/∂x_i per pixel by one finite difference along a random ±1 direction v: v ⊙ (D(x + δv) − D(x))/δ, clipped to
     [0, 1]."""
     v = torch.randint(0, 2, x.shape, generator=generator).to(x.device, torch.float64) * 2 - 1
-    delta = 1e-3 * s
-    return (v * (D(x + delta * v, s).to(torch.float64) - d) / delta).clamp(0, 1)
+    delta = 1e-3 * sigma
+    return (v * (D(x + delta * v, sigma).to(torch.float64) - d) / delta).clamp(0, 1)
 
-def _bridge(x, x0, s:float, s_next:float, generator, J=0.0) -> torch.Tensor:
+def _bridge(x, x0, sigma:float, sigma_next:float, generator, J=0.0) -> torch.Tensor:
     """x_σ' given x_σ = x and a clean estimate x0: mean x0 + c(x − x0), c = σ'²/σ², variance (σ² − σ'²)(J + c(1 − J)),
     J = ∂x0/∂x: the forward process's bridge when x0 is known (J = 0), the exact reverse step of a Gaussian prior."""
-    c = s_next ** 2 / s ** 2
-    var = (s * s - s_next * s_next) * (J + c * (1 - J))
+    c = sigma_next ** 2 / sigma ** 2
+    var = (sigma * sigma - sigma_next * sigma_next) * (J + c * (1 - J))
     return x0 + c * (x - x0) + var ** 0.5 * _randn(x0, generator)
 
-def reverse_sde(D, x, rho:float, generator, per_decade:float=1.0, sigma_min:float=0.002, probe:bool=True):
-    """A draw from p(x0 | x_ρ = x): the reverse process from σ = ρ to 0 on a Karras grid. Returns (x0, evaluations).
+def reverse_sde(D, x, sigma:float, generator, per_decade:float=1.0, sigma_min:float=0.002, probe:bool=True):
+    """A draw from p(x0 | x_σ = x): the reverse process from level σ to 0 on a Karras grid. Returns (x0, evaluations).
     `probe`: the Gaussian-exact variance with J = ∂D/∂x (one more evaluation per level); False: the ancestral step
     (J = 0), for draws on hundreds of levels where the step's variance no longer matters."""
-    n = max(2, math.ceil(per_decade * math.log10(max(rho / sigma_min, 1.0))))
-    levels = edm_sigmas(n, sigma_min=min(sigma_min, rho), sigma_max=rho).tolist()
+    n = max(2, math.ceil(per_decade * math.log10(max(sigma / sigma_min, 1.0))))
+    levels = edm_sigmas(n, sigma_min=min(sigma_min, sigma), sigma_max=sigma).tolist()
     D32 = getattr(D, "fp32", D)  # the probe's difference of 1e-3σ is below bf16's resolution: both in float32
-    for s, s_next in zip(levels[:-1], levels[1:]):
-        d = D32(x, s).to(torch.float64)
-        J = _jacobian_diag(D32, x, s, d, generator) if probe else 0.0  # Var[x0 | x_s] = s²·J
-        x = _bridge(x, d, s, s_next, generator, J)                      # mean: E[x_s' | x_s] = D + (s'²/s²)(x − D)
+    for level, level_next in zip(levels[:-1], levels[1:]):
+        d = D32(x, level).to(torch.float64)
+        J = _jacobian_diag(D32, x, level, d, generator) if probe else 0.0  # Var[x0 | x_σ] = σ²·J
+        x = _bridge(x, d, level, level_next, generator, J)  # mean: E[x_σ' | x_σ] = D + (σ'²/σ²)(x − D)
     return x, (2 if probe else 1) * n
 
 # %% ../nbs/13_guidance.ipynb #bd49a8f3
@@ -414,82 +345,86 @@ def _pinned_levels(v:torch.Tensor, steps:int, sigma_min:float, rho:float, start:
     observed pixels (1: the largest, where every pixel is still pinned) to σ_min, then 0."""
     q = torch.stack([torch.quantile(vb[vb.isfinite()].float(), start) if vb.isfinite().any() else torch.tensor(1.0)
                      for vb in v]).to(v)
-    s0 = torch.where(q > 0, q, torch.ones_like(q)).sqrt().reshape(-1, 1, 1, 1)
-    s_min = torch.minimum(s0, torch.full_like(s0, sigma_min))
+    sigma0 = torch.where(q > 0, q, torch.ones_like(q)).sqrt().reshape(-1, 1, 1, 1)
+    sigma_end = torch.minimum(sigma0, torch.full_like(sigma0, sigma_min))
     i = torch.arange(steps, dtype=torch.float64, device=v.device).reshape(-1, 1, 1, 1, 1) / max(steps - 1, 1)
-    levels = (s0 ** (1 / rho) + i * (s_min ** (1 / rho) - s0 ** (1 / rho))) ** rho
+    levels = (sigma0 ** (1 / rho) + i * (sigma_end ** (1 / rho) - sigma0 ** (1 / rho))) ** rho
     return torch.cat([levels, torch.zeros_like(levels[:1])])
 
-def _pinned_step(x, x0, m, v, s, s1, generator) -> torch.Tensor:
+def _pinned_step(x, x0, m, v, sigma, sigma_next, generator) -> torch.Tensor:
     """x_σ' given x_σ = x, x0 and the observation m̃ (variance v) per pixel, in the chain x0 → … → x_σ in which m̃ sits at
     level √v: pinned (v ≤ σ'²: the bridge from m̃ to x), crossing (σ'² < v ≤ σ²: the bridge from x0 to m̃), free
     (v > σ²: the bridge from x0 to x, `_bridge` with J = 0)."""
-    e, s2, t2 = _randn(x, generator), s * s, s1 * s1
-    pin, pin1 = v <= s2, v <= t2
+    e, var, var_next = _randn(x, generator), sigma * sigma, sigma_next * sigma_next
+    pin, pin1 = v <= var, v <= var_next
     vp = torch.where(pin1, v, torch.zeros_like(v))
-    pinned = m + (t2 - vp) / (s2 - vp) * (x - m) + ((t2 - vp) * (s2 - t2) / (s2 - vp)).clamp_min(0).sqrt() * e
+    spread = ((var_next - vp) * (var - var_next) / (var - vp)).clamp_min(0).sqrt()
+    pinned = m + (var_next - vp) / (var - vp) * (x - m) + spread * e
     vc = torch.where(pin & ~pin1, v, torch.ones_like(v))
-    crossing = x0 + t2 / vc * (m - x0) + (t2 * (vc - t2) / vc).clamp_min(0).sqrt() * e
-    free = x0 + t2 / s2 * (x - x0) + (t2 * (s2 - t2) / s2).clamp_min(0).sqrt() * e
+    crossing = x0 + var_next / vc * (m - x0) + (var_next * (vc - var_next) / vc).clamp_min(0).sqrt() * e
+    free = x0 + var_next / var * (x - x0) + (var_next * (var - var_next) / var).clamp_min(0).sqrt() * e
     return torch.where(pin1, pinned, torch.where(pin, crossing, free))
 
 @torch.no_grad()
-def _pinned(D, data:_Data, x, generator, steps:int=10, sigma_min:float=0.002, rho:float=3.0, start:float=1.0,
+def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002, rho:float=3.0, start:float=1.0,
             pilot:int=3, proposals:int=2, newton:int=3, min_precision:float=0.05):
     """Started from the observation: each pixel stays pinned to its data while σ is above its own noise level √v and
     joins the reverse process below it; every level's data step puts the exact likelihood in for the Gaussian view."""
     m, v = _gaussian_view(data, x.shape[1], pilot)
     lev = _pinned_levels(v, steps, sigma_min, rho, start)
-    s0 = lev[0]
+    sigma0 = lev[0]
     # x_σ0 | y: exact where v ≤ σ0² (flagged pixels: their fill plus N(0, σ0²))
-    x = torch.where(v.isfinite(), m + (s0 * s0 - v).clamp_min(0).sqrt() * x, m + s0 * x)
+    x = torch.where(v.isfinite(), m + (sigma0 * sigma0 - v).clamp_min(0).sqrt() * x, m + sigma0 * x)
     D32, acc = getattr(D, "fp32", D), []
-    for s, s1 in zip(lev[:-1], lev[1:]):
-        x0_hat = D32(x, s).to(torch.float64)                                     # p(x0 | x_σ) ≈ N(x̂0, r²) per pixel,
-        r2 = (s * s * _jacobian_diag(D32, x, s, x0_hat, generator)).clamp_min(1e-12)  # r² = σ²·∂D/∂x (Tweedie)
-        pin = v <= s * s  # divide out the Gaussian information x already holds (pinned: x at σ²; free: m̃ at v)
-        z, t2 = torch.where(pin, x, m), torch.where(pin, s * s, v)
-        prec = torch.maximum(1 / r2 - 1 / t2, min_precision / r2)
-        mu = (x0_hat / r2 - torch.where(t2.isfinite(), z / t2, torch.zeros_like(z))) / prec
+    for sigma, sigma_next in zip(lev[:-1], lev[1:]):
+        x0_hat = D32(x, sigma).to(torch.float64)  # p(x0 | x_σ) ≈ N(x̂0, r²) per pixel, r² = σ²·∂D/∂x (Tweedie)
+        r2 = (sigma * sigma * _jacobian_diag(D32, x, sigma, x0_hat, generator)).clamp_min(1e-12)
+        pin = v <= sigma * sigma  # divide out the Gaussian information x already holds (pinned: x at σ²; free: m̃ at v)
+        z, tau2 = torch.where(pin, x, m), torch.where(pin, sigma * sigma, v)
+        prec = torch.maximum(1 / r2 - 1 / tau2, min_precision / r2)
+        mu = (x0_hat / r2 - torch.where(tau2.isfinite(), z / tau2, torch.zeros_like(z))) / prec
         x0, _, a = _z_step(data, mu, 1 / prec, generator, proposals=proposals, newton=newton)  # × the exact likelihood
         x0[:, data.C :] = mu[:, data.C :] + _randn(mu[:, data.C :], generator) / prec[:, data.C :].sqrt()  # no data
-        x = _pinned_step(x, x0, m, v, s, s1, generator)
+        x = _pinned_step(x, x0, m, v, sigma, sigma_next, generator)
         acc.append(a)
-    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(s0.median())}
+    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(sigma0.median())}
 
 # %% ../nbs/13_guidance.ipynb #b4e6b4fa
 @torch.no_grad()
-def _daps(D, data:_Data, x, generator, steps:int=33, sigma_data:float=0.5, sigma_min:float=0.002, sigma_max:float=80.0,
-          jacobian_below:float=1.0, proposals:int=2, newton:int=3, bridge:bool=True):
+def _daps(D, data:_Data, x, generator, *, steps:int=33, sigma_data:float|None=None, sigma_min:float=0.002,
+          sigma_max:float=80.0, jacobian_below:float=1.0, proposals:int=2, newton:int=3, bridge:bool=True):
     """Decoupled annealing: x̂0 = D(x; σ), x0 ~ N(x̂0, r²)·p(y|x0) exactly per pixel, then x_σ' from the forward process's
     bridge p(x_σ' | x_σ, x0) (`bridge`; else x0 + σ'·ε afresh), with r² the denoiser's own Var[x0 | x] = σ²·∂D/∂x (one
-    more evaluation) where σ ≤ `jacobian_below`, else that of N(0, σ_d²)."""
-    t = edm_sigmas(steps, sigma_min=sigma_min, sigma_max=sigma_max).tolist()
-    x, acc, evals = x * t[0], [], 0
-    for s, s_next in zip(t[:-1], t[1:]):
-        probe = s <= jacobian_below
+    more evaluation) where σ ≤ `jacobian_below`, else that of N(0, σ_d²) (σ_d: the network's own unless given)."""
+    sigma_data = sigma_data if sigma_data is not None else getattr(D, "sigma_data", 0.5)
+    sigmas = edm_sigmas(steps, sigma_min=sigma_min, sigma_max=sigma_max).tolist()
+    x, acc, evals = x * sigmas[0], [], 0
+    for sigma, sigma_next in zip(sigmas[:-1], sigmas[1:]):
+        probe = sigma <= jacobian_below
         Ds = getattr(D, "fp32", D) if probe else D  # the probe's difference of 1e-3σ is below bf16's resolution
-        x0_hat = Ds(x, s).to(torch.float64)
-        r2 = s * s * sigma_data ** 2 / (s * s + sigma_data ** 2)          # variance of x0 given x under N(0, σ_d²)
+        x0_hat = Ds(x, sigma).to(torch.float64)
+        r2 = sigma * sigma * sigma_data ** 2 / (sigma * sigma + sigma_data ** 2)  # Var[x0 | x] under N(0, σ_d²)
         if probe:                                                         # Tweedie: Var[x0 | x] = σ² ∂D/∂x, per pixel
-            r2 = (s * s * _jacobian_diag(Ds, x, s, x0_hat, generator)).clamp(1e-12, r2)
+            r2 = (sigma * sigma * _jacobian_diag(Ds, x, sigma, x0_hat, generator)).clamp(1e-12, r2)
             evals += 1
         x0, _, a = _z_step(data, x0_hat, r2, generator, proposals=proposals, newton=newton)
         # x_σ' ~ p(x_σ' | x_σ, x0): the forward process's bridge
-        if bridge: x = _bridge(x, x0, s, s_next, generator)
-        else: x = x0 + s_next * _randn(x0, generator)  # afresh: x0 + σ'·ε
+        if bridge: x = _bridge(x, x0, sigma, sigma_next, generator)
+        else: x = x0 + sigma_next * _randn(x0, generator)  # afresh: x0 + σ'·ε
         acc, evals = acc + [a], evals + 1
     return x0, evals, {"acceptance": float(np.mean(acc))}
 
-_SAMPLERS = {"pinned": _pinned, "daps": _daps}
+# the one list of samplers: name -> function(D, data, x, generator, *, options)
+SAMPLERS = {"pinned": _pinned, "daps": _daps}
+METHODS = tuple(SAMPLERS)
 
 # %% ../nbs/13_guidance.ipynb #590d61b9
 def sampler_options(method:str) -> dict:
     "The options of a sampler with their defaults (`steps` included)."
     if method not in METHODS:
         raise ConfigError(f"unknown method {method!r}", "method", f"use one of {', '.join(METHODS)}")
-    ps = list(inspect.signature(_SAMPLERS[method]).parameters.values())[4:]
-    return {p.name: p.default for p in ps}
+    ps = inspect.signature(SAMPLERS[method]).parameters.values()
+    return {p.name: p.default for p in ps if p.kind is p.KEYWORD_ONLY}  # its options: the keyword-only arguments
 
 def _observation_data(y, fm:ForwardModel, lik:Likelihood, K:int, Cn:int, device) -> _Data:
     "The data terms of B tiles, each repeated for its K chains (mask and background follow their tiles)."
@@ -533,8 +468,6 @@ def posterior_sample(
         raise ConfigError(
             f"{method} has no option {', '.join(unknown)}", "options", f"its options are {', '.join(known)}"
         )
-    if method == "daps":
-        options.setdefault("sigma_data", getattr(denoiser, "sigma_data", 0.5))
     lik = likelihood if isinstance(likelihood, Likelihood) else Likelihood(likelihood)
     y = torch.as_tensor(np.asarray(y_e) if not isinstance(y_e, torch.Tensor) else y_e)
     single = y.ndim == 3
@@ -550,8 +483,8 @@ def posterior_sample(
     if lab is not None and lab.shape[0] == B:
         lab = lab.repeat_interleave(K, 0)
     D = lambda x, s: denoiser(x.to(torch.float32), s, lab)
-    D.fp32 = _float32(denoiser, D)
+    D.fp32, D.sigma_data = _float32(denoiser, D), getattr(denoiser, "sigma_data", 0.5)
     x = torch.randn((B * K, Cn, H, W), generator=generator, dtype=torch.float64).to(device)
-    x, evals, info = _SAMPLERS[method](D, data, x, generator, **options)
+    x, evals, info = SAMPLERS[method](D, data, x, generator, **options)
     out = x[:, :C].to(torch.float32).reshape(B, K, C, H, W)
     return PosteriorSamples(out[0] if single else out, evals, info)

@@ -58,10 +58,11 @@ def residual_whiteness(y_e, lam_e, sigma_e:float, counts=None, mask=None) -> dic
     n = 1.0 if counts is None else np.asarray(counts, np.float64).reshape(-1, *([1] * (y.ndim - 1)))
     r = (y - lam) / np.sqrt((lam + sigma_e ** 2) / n)
     ok = np.isfinite(r) if mask is None else np.isfinite(r) & ~np.broadcast_to(np.asarray(mask, bool), r.shape)
-    r = np.where(ok, r - r[ok].mean(), 0.0)
-    def lag(a, b, oa, ob):
+    r = np.where(ok, r - (r[ok].mean() if ok.any() else 0.0), 0.0)
+    def lag(a, b, oa, ob):  # NaN, without a warning, where no pair of neighbours is usable or the residual is all zero
         both = oa & ob
-        return float((a * b)[both].sum() / np.sqrt((a[both] ** 2).sum() * (b[both] ** 2).sum()))
+        den = np.sqrt((a[both] ** 2).sum() * (b[both] ** 2).sum())
+        return float((a * b)[both].sum() / den) if den > 0 else float("nan")
     return {"lag1_x": lag(r[..., :, 1:], r[..., :, :-1], ok[..., :, 1:], ok[..., :, :-1]),
             "lag1_y": lag(r[..., 1:, :], r[..., :-1, :], ok[..., 1:, :], ok[..., :-1, :])}
 

@@ -16,10 +16,9 @@ from scipy import ndimage, stats
 from .errors import ConfigError
 
 # %% auto #0
-__all__ = ['sample_poisson_gaussian', 'pg_log_likelihood', 'pg_posterior_mean_k', 'pg_score', 'pg_derivatives',
-           'gaussian_log_likelihood', 'gaussian_score', 'hybrid_log_likelihood', 'hybrid_score', 'PGTable', 'pg_table',
-           'pg_derivatives_fast', 'gat', 'gat_inverse_exact', 'gat_inverse_algebraic', 'NoiseFit',
-           'estimate_noise_params']
+__all__ = ['LIKELIHOODS', 'sample_poisson_gaussian', 'pg_log_likelihood', 'pg_posterior_mean_k', 'pg_score', 'pg_derivatives',
+           'gaussian_log_likelihood', 'gaussian_score', 'PGTable', 'pg_table', 'pg_derivatives_fast', 'Likelihood',
+           'gat', 'gat_inverse_exact', 'gat_inverse_algebraic', 'NoiseFit', 'estimate_noise_params']
 
 # %% ../nbs/02_noise.ipynb #a8d13905
 def _is_torch(*xs) -> bool: return any(isinstance(x, torch.Tensor) for x in xs)
@@ -245,25 +244,6 @@ def gaussian_score(y_e, lam_e, sigma_e):
     return _gaussian(1, y_e, lam_e, sigma_e)
 
 
-# %% ../nbs/02_noise.ipynb #7496e415
-def _hybrid(exact_fn, approx_fn, y_e, lam_e, sigma_e, lam_threshold):
-    "`approx_fn` everywhere, replaced by `exact_fn` where λ < `lam_threshold` (autograd flows through both)."
-    (y, lam, sig), dtype = _tensors(y_e, lam_e, sigma_e)
-    out = approx_fn(y, lam, sig)
-    low = lam < lam_threshold
-    if bool(low.any()):
-        out = out.clone()
-        out[low] = exact_fn(y[low], lam[low], sig[low])
-    return _finish(out, _is_torch(y_e, lam_e, sigma_e), dtype)
-
-def hybrid_log_likelihood(y_e, lam_e, sigma_e, lam_threshold:float=1000.0):
-    "Exact log-likelihood where λ < `lam_threshold` e⁻, the Gaussian approximation above."
-    return _hybrid(pg_log_likelihood, gaussian_log_likelihood, y_e, lam_e, sigma_e, lam_threshold)
-
-def hybrid_score(y_e, lam_e, sigma_e, lam_threshold:float=1000.0):
-    "Exact score where λ < `lam_threshold` e⁻, the Gaussian approximation's above."
-    return _hybrid(pg_score, gaussian_score, y_e, lam_e, sigma_e, lam_threshold)
-
 # %% ../nbs/02_noise.ipynb #b7097d04
 _TABLE_T, _TABLE_L_SPLIT, _TABLE_L_MIN = 10.0, 8.0, 1e-6  # |t| range; log-λ rows below L_SPLIT, u rows above
 _TABLE_BUDGET = (1e-4, 1e-3, 1e-2)  # log p (nats), √v·∂λ, ∂²λ relative to max(|∂²λ|, 1/v)
@@ -394,6 +374,73 @@ def pg_derivatives_fast(y_e, lam_e, sigma_e:float,
         out = tuple(o.clone() for o in out)
         for o, w in zip(out, which): o[rest] = exact[w]
     return out
+
+
+# %% ../nbs/02_noise.ipynb #18b3bc1d
+LIKELIHOODS = ("pg", "gauss", "l2")
+
+def _gauss_terms(y, lam, s):
+    v = lam + s * s
+    lp, d1 = gaussian_log_likelihood(y, lam, s), gaussian_score(y, lam, s)
+    return lp, d1, 1 / v + 1 / (2 * v * v)
+
+@dataclass
+class Likelihood:
+    """A per-pixel data term: log p(y | λ) with its λ-derivative and a curvature ≥ 0, for planes of means of n
+    photosites."""
+    kind:str="pg"
+    lam_threshold:float=math.inf  # "pg" only: Gaussian approximation where n·λ is above this
+    window:float=8.0  # "pg" only: summation half-width in standard deviations (noise module default 12)
+    table:bool=True  # "pg" only: the checked table of the exact terms (`pg_derivatives_fast`); False: the sums always
+
+    def __post_init__(self):
+        if self.kind not in LIKELIHOODS:
+            raise ConfigError(f"unknown likelihood {self.kind!r}", "likelihood", f"use one of {', '.join(LIKELIHOODS)}")
+
+    def _exact(self, Y, L, s, where, which):
+        """Exact terms `which` of (log p, ∂λ, ∂²λ) at the pixels `where` (None: all) of Y, L; `s` is σ per channel
+        (broadcastable), taken one value at a time so that the table of each applies."""
+        if not self.table:
+            S = s.expand_as(Y)
+            if where is None: return [pg_derivatives(Y, L, S, self.window)[w] for w in which]
+            e = pg_derivatives(Y[where], L[where], S[where], self.window)
+            return [e[w] for w in which]
+        values = s.unique()
+        if where is None and values.numel() == 1: return pg_derivatives_fast(Y, L, float(values), which)
+        out = [torch.empty_like(Y) for _ in which]
+        if where is None and s.dim() == 3 and s.shape[0] == Y.shape[-3]:  # σ per channel: whole channels at a time
+            for v in values.tolist():
+                idx = (s.reshape(-1) == v).nonzero().squeeze(1)
+                part = pg_derivatives_fast(Y.index_select(-3, idx), L.index_select(-3, idx), v, which)
+                for o, t in zip(out, part): o.index_copy_(-3, idx, t)
+            return out
+        for v in values.tolist():
+            m = (s == v).expand_as(Y) if where is None else (s == v).expand_as(Y) & where
+            for o, t in zip(out, pg_derivatives_fast(Y[m], L[m], v, which)): o[m] = t
+        return out if where is None else [o[where] for o in out]
+
+    def terms(self, y_e, lam_e, sigma_e:float, n=1.0, l2_var=None, need=(0, 1, 2)):
+        """(log p, ∂/∂λ, −∂²/∂λ² or Fisher) per pixel, all float64, for observed means y of n photosites; the exact
+        likelihood computes only the terms in `need` (the others are None)."""
+        n_t, sig_t = (torch.as_tensor(v, dtype=torch.float64, device=y_e.device) for v in (n, sigma_e))
+        s = torch.sqrt(n_t * sig_t ** 2)  # σ of the sum of n photosites, per channel
+        Y, L, S = n * y_e, n * lam_e, s.expand_as(y_e)
+        if self.kind == "l2":
+            v = l2_var if l2_var is not None else (Y.clamp_min(0).mean() + S.mean() ** 2)
+            r = Y - L
+            lp, d1, c = -r * r / (2 * v) - 0.5 * torch.log(2 * math.pi * v), r / v, torch.ones_like(r) / v
+        elif self.kind == "gauss": lp, d1, c = _gauss_terms(Y, L, S)
+        elif self.lam_threshold == math.inf:
+            got = dict(zip(need, self._exact(Y, L, s, None, tuple(need))))
+            lp, d1, c = got.get(0), got.get(1), -got[2] if 2 in got else None
+        else:
+            lp, d1, c = _gauss_terms(Y, L, S)
+            exact = L < self.lam_threshold
+            if bool(exact.any()):
+                lp, d1, c = lp.clone(), d1.clone(), c.clone()
+                e_lp, e_d1, e_d2 = self._exact(Y, L, s, exact, (0, 1, 2))
+                lp[exact], d1[exact], c[exact] = e_lp, e_d1, -e_d2
+        return lp, None if d1 is None else n * d1, None if c is None else n * n * c  # chain rule from (nλ) to λ
 
 
 # %% ../nbs/02_noise.ipynb #84e00cd1

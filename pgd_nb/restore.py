@@ -20,9 +20,10 @@ from .checkpoints import Prior, load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
 from .errors import ConfigError
-from .guidance import LIKELIHOODS, METHODS, ForwardModel, Likelihood, estimate_exposure_ratio, posterior_sample
+from .guidance import METHODS, ForwardModel, estimate_exposure_ratio, posterior_sample
 from .io import RawFrame, read_raw, write_fits, write_tiff
 from .layouts import observation_noise_e, thinned_observation
+from .noise import LIKELIHOODS, Likelihood
 from .tiling import TileGrid
 from .transforms import frames_to_planes
 from .utils import resolve_device, save_npy, write_json
@@ -178,10 +179,8 @@ class Observation:
         "The forward model of these frames at a clean/observed exposure ratio (see `resolve_exposure_ratio`)."
         scaling = scaling or Scaling.of_sensor(self.raw.sensor)
         return ForwardModel(
-            scale=scaling.scale,
+            scaling,
             read_noise_e=self.read_noise_e,
-            offset=scaling.offset,
-            softening=scaling.softening,
             exposure_ratio=exposure_ratio,
             counts=self.counts,
             mask=mask,
@@ -270,6 +269,58 @@ def _preview(path:Path, noisy_u, mean_u, std_u, title:str):
            "maps": {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}}
     plt.close(plot_panels([row], reference="posterior mean", path=path, per_line=3))
 
+def _observation_pair(noisy_path, reference, thin, sensor, seed):
+    "The observation and its clean partner (the reference file, or the unthinned file itself), checked to match."
+    obs = load_observation(noisy_path, thin, seed, sensor, partner=reference if thin is None else None)
+    black = float(obs.raw.black_level) if obs.camera_offset else None  # one camera: the partner gets the same offset
+    partner = reference if reference is not None else (noisy_path if thin is not None else None)
+    ref = None if partner is None else load_observation(partner, sensor=sensor, black_adu=black)
+    if ref is not None and [f.shape for f in ref.frames] != [f.shape for f in obs.frames]:
+        raise ConfigError(
+            f"the reference has frames {[f.shape for f in ref.frames]}, "
+            f"the observation {[f.shape for f in obs.frames]}",
+            reference, "give the clean partner of this exact frame")
+    return obs, ref
+
+def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, ratio:float) -> dict:
+    "Write one restored frame's arrays, its FITS (astronomy) or TIFF (microscopy) and a preview; -> their file names."
+    mean_e, std_e = r.electrons(fm)
+    arrays = {"mean_e": mean_e, "std_e": std_e, "mean_u": r.mean_u, "std_u": r.std_u, "samples_u": r.samples_u,
+              "noisy_e": y} | ({"reference_e": ref_frame} if ref_frame is not None else {})
+    files = {key: f"{name}_{key}.npy" for key in arrays} | {"bad": f"{name}_bad.npy"}
+    for key, arr in arrays.items():
+        save_npy(out / files[key], np.asarray(arr, np.float32))
+    save_npy(out / files["bad"], r.bad)
+    if obs.domain == "astronomy":
+        hdr = {k: v for k, v in obs.raw.header.items()
+               if k.upper() not in _FITS_SKIP and len(k) <= 8 and isinstance(v, (int, float, str, bool))}
+        hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples})
+        files["fits"] = f"{name}_restored.fits"
+        write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=std_e[0], dq=r.bad.astype(np.int16) * 1)
+    if obs.domain == "microscopy":
+        files["tiff"] = f"{name}_restored.tif"
+        write_tiff(out / files["tiff"], mean_e[0].astype(np.float32),
+                   {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio})
+    files["preview"] = f"{name}_preview.png"
+    _preview(out / files["preview"], scaling.to_scaled(y * ratio), r.mean_u, r.std_u,
+             f"{name}: {cfg.method}, {cfg.samples} samples × {r.evals_per_sample} evaluations")
+    return files
+
+def _frame_meta(settings:dict, i:int, files:dict, r, obs, scaling, cfg) -> dict:
+    "The JSON record of one restored frame: settings, files, calibration, cost."
+    return {
+        "settings": settings, "domain": obs.domain, "frame": i, "files": files, "sensor": obs.raw.sensor.name,
+        "scale": scaling.scale, "offset": scaling.offset, "softening": scaling.softening,
+        "scale_source": f"checkpoint ({scaling.source})",
+        "camera_offset": obs.camera_offset and asdict(obs.camera_offset), "read_noise_e": obs.read_noise_e,
+        "counts": obs.counts, "evals_per_sample": r.evals_per_sample,
+        "network_evaluations": r.evals_per_sample * cfg.samples * r.tiles, "tiles": r.tiles, "grid": r.grid,
+        "seconds": round(r.seconds, 2), "seconds_per_tile": round(r.seconds / r.tiles, 2),
+        "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
+        "units": {"_e": "electrons of the reference (clean) exposure", "_u": "scaled: u = (e + offset)/scale",
+                  "noisy_e": "electrons of the observation"},
+    }
+
 def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loaded `Prior`)
                   noisy_path,  # raw file: camera raw, FITS, MRC or TIFF
                   out_dir, reference=None, exposure_ratio:float|None=None, thin:float|None=None,
@@ -280,38 +331,17 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     cfg = cfg or RestoreConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    obs = load_observation(noisy_path, thin, cfg.seed, sensor, partner=reference if thin is None else None)
-    black = float(obs.raw.black_level) if obs.camera_offset else None  # one camera: the partner gets the same offset
-    ref = (
-        load_observation(reference, sensor=sensor, black_adu=black)
-        if reference is not None
-        else (load_observation(noisy_path, sensor=sensor, black_adu=black) if thin is not None else None)
-    )
-    if ref is not None and [f.shape for f in ref.frames] != [f.shape for f in obs.frames]:
-        raise ConfigError(
-            f"the reference has frames {[f.shape for f in ref.frames]}, "
-            f"the observation {[f.shape for f in obs.frames]}",
-            reference,
-            "give the clean partner of this exact frame",
-        )
+    obs, ref = _observation_pair(noisy_path, reference, thin, sensor, cfg.seed)
     ratio, ratio_source = resolve_exposure_ratio(obs, ref, exposure_ratio)
-    prior = (
-        checkpoint
-        if isinstance(checkpoint, Prior)
-        else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"), cfg.precision)
-    )
-    domain, s = obs.domain, obs.raw.sensor
-    prior.labels(domain)  # refuses unknown domains before any work
-    scaling = prior.scaling(domain)
+    prior = (checkpoint if isinstance(checkpoint, Prior)
+             else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"), cfg.precision))
+    prior.labels(obs.domain)  # refuses unknown domains before any work
+    scaling = prior.scaling(obs.domain)
     fm = obs.forward_model(ratio, scaling)
     settings = {
-        "checkpoint": str(prior.checkpoint),
-        "input": str(Path(noisy_path)),
-        "reference": None if reference is None else str(Path(reference)),
-        "thin": thin,
-        "exposure_ratio": ratio,
-        "exposure_ratio_source": ratio_source,
-        "config": asdict(cfg),
+        "checkpoint": str(prior.checkpoint), "input": str(Path(noisy_path)),
+        "reference": None if reference is None else str(Path(reference)), "thin": thin, "exposure_ratio": ratio,
+        "exposure_ratio_source": ratio_source, "config": asdict(cfg),
     } | ({"sensor": str(sensor)} if sensor is not None else {})  # a rerun with another sensor is not skipped
     stem = Path(noisy_path).stem + (f"_thin{thin:g}" if thin else "")
     results = []
@@ -321,77 +351,9 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
         if meta_path.is_file() and json.loads(meta_path.read_text()).get("settings") == settings:
             results.append(json.loads(meta_path.read_text()))
             continue
-        r = restore_planes(prior, y, domain, fm, bad, cfg, sensor=s, progress=progress)
-        mean_e, std_e = r.electrons(fm)
-        files = {
-            "mean_e": f"{name}_mean_e.npy",
-            "std_e": f"{name}_std_e.npy",
-            "mean_u": f"{name}_mean_u.npy",
-            "std_u": f"{name}_std_u.npy",
-            "samples_u": f"{name}_samples_u.npy",
-            "noisy_e": f"{name}_noisy_e.npy",
-            "bad": f"{name}_bad.npy",
-        }
-        for key, arr in (
-            ("mean_e", mean_e),
-            ("std_e", std_e),
-            ("mean_u", r.mean_u),
-            ("std_u", r.std_u),
-            ("samples_u", r.samples_u),
-            ("noisy_e", y),
-        ):
-            save_npy(out / files[key], np.asarray(arr, np.float32))
-        save_npy(out / files["bad"], r.bad)
-        if ref is not None:
-            files["reference_e"] = f"{name}_reference_e.npy"
-            save_npy(out / files["reference_e"], np.asarray(ref.frames[i], np.float32))
-        if domain == "astronomy":
-            hdr = {
-                k: v
-                for k, v in obs.raw.header.items()
-                if k.upper() not in _FITS_SKIP and len(k) <= 8 and isinstance(v, (int, float, str, bool))
-            }
-            hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples})
-            files["fits"] = f"{name}_restored.fits"
-            write_fits(
-                out / files["fits"], mean_e[0].astype(np.float32), hdr, err=std_e[0], dq=r.bad.astype(np.int16) * 1
-            )
-        if domain == "microscopy":
-            files["tiff"] = f"{name}_restored.tif"
-            write_tiff(
-                out / files["tiff"],
-                mean_e[0].astype(np.float32),
-                {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio},
-            )
-        files["preview"] = f"{name}_preview.png"
-        _preview(out / files["preview"], scaling.to_scaled(y * ratio), r.mean_u, r.std_u,
-                 f"{name}: {cfg.method}, {cfg.samples} samples × {r.evals_per_sample} evaluations")
-        meta = {
-            "settings": settings,
-            "domain": domain,
-            "frame": i,
-            "files": files,
-            "sensor": s.name,
-            "scale": scaling.scale,
-            "offset": scaling.offset,
-            "softening": scaling.softening,
-            "scale_source": f"checkpoint ({scaling.source})",
-            "camera_offset": obs.camera_offset and asdict(obs.camera_offset),
-            "read_noise_e": obs.read_noise_e,
-            "counts": obs.counts,
-            "evals_per_sample": r.evals_per_sample,
-            "network_evaluations": r.evals_per_sample * cfg.samples * r.tiles,
-            "tiles": r.tiles,
-            "grid": r.grid,
-            "seconds": round(r.seconds, 2),
-            "seconds_per_tile": round(r.seconds / r.tiles, 2),
-            "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
-            "units": {
-                "_e": "electrons of the reference (clean) exposure",
-                "_u": "scaled: u = (e + offset)/scale",
-                "noisy_e": "electrons of the observation",
-            },
-        }
+        r = restore_planes(prior, y, obs.domain, fm, bad, cfg, sensor=obs.raw.sensor, progress=progress)
+        files = _write_frame(out, name, r, y, None if ref is None else ref.frames[i], obs, fm, scaling, cfg, ratio)
+        meta = _frame_meta(settings, i, files, r, obs, scaling, cfg)
         write_json(meta_path, meta)
         results.append(meta)
     return results

@@ -281,6 +281,79 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     return cfg, run_dir, device, train_ds, val_ds, D, ema, opt, state
 
 # %% ../nbs/12_training.ipynb #25694c8d
+@dataclass
+class _Progress:
+    "Where a run is: step, best validation loss and validations since it, skipped steps, whether it stops."
+    step: int = 0
+    best: float = float("inf")
+    bad_vals: int = 0
+    skipped: int = 0
+    stop: bool = False
+
+def _trim_stats(run_dir:Path, step:int):
+    "On resume, drop the stats lines written after the checkpoint (they will be redone)."
+    path = run_dir / "stats.jsonl"
+    lines = [l for l in path.read_text().splitlines() if json.loads(l)["step"] <= step] if path.exists() else []
+    path.write_text("".join(l + "\n" for l in lines))
+
+def _optimizer_step(cfg, fwd, D, ema, opt, loss_fn, b, step:int, rank:int, device, noise_device, bf16:bool):
+    "One step: learning rate, loss on the batch, the update if every gradient is finite, the EMA. -> (loss, finite)"
+    nimg = step * cfg.batch
+    for group in opt.param_groups:
+        group["lr"] = learning_rate(cfg, nimg)
+    x, mask, labels = (b[k].to(device, non_blocking=True) for k in ("x", "mask", "label"))
+    g = _generator(cfg.seed, step, 2, rank, device=noise_device)
+    torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=_generator(cfg.seed, step, 3, rank))))  # dropout
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+        loss = loss_fn(fwd, x, labels, mask, generator=g).mean()
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    grads = [p.grad for p in D.parameters() if p.grad is not None]
+    finite = bool(torch.isfinite(torch.stack([g_.norm() for g_ in grads])).all())
+    if finite: opt.step()
+    beta = ema_beta(cfg.batch, nimg + cfg.batch, cfg.ema_halflife_kimg, cfg.ema_rampup_ratio)
+    with torch.no_grad():
+        for pe, p in zip(ema.parameters(), D.parameters()):
+            pe.lerp_(p.detach(), 1 - beta)
+    return loss.item(), finite
+
+def _validate(cfg, ema, val_ds, loss_fn, device, tick:int, last:bool, main:bool, world:int) -> float|None:
+    "The EMA network's validation loss at this tick (rank 0 computes it, every rank gets it), or None."
+    due = main and val_ds is not None and (tick % cfg.val_every_ticks == 0 or last)
+    val = validation_loss(ema, val_ds, cfg, loss_fn, device) if due else None
+    if world > 1:  # everyone follows rank 0's early-stopping decision
+        flag = torch.tensor([float("nan") if val is None else val], dtype=torch.float64,
+                            device=device if device.type == "cuda" else "cpu")
+        dist.broadcast(flag, 0)
+        val = None if math.isnan(flag.item()) else flag.item()
+    return val
+
+def _early_stopping(cfg, pr:_Progress, val:float|None, save_best):
+    "Track the best validation loss (saving best.pt through `save_best`) and decide whether to stop."
+    if val is None: return
+    if val < pr.best:
+        pr.best, pr.bad_vals = val, 0
+        save_best()
+    else:
+        pr.bad_vals += 1
+    pr.stop = cfg.patience is not None and pr.bad_vals >= cfg.patience
+
+def _tick_stats(cfg, pr:_Progress, losses:list, val, dt:float, device) -> dict:
+    "The stats line of a tick."
+    n = len(losses) * cfg.batch
+    return {"step": pr.step, "kimg": round(pr.step * cfg.batch / 1000, 4), "loss": float(np.mean(losses)),
+            "val_loss": val,
+            "lr": learning_rate(cfg, pr.step * cfg.batch), "sec_per_kimg": round(dt / (n / 1000), 3),
+            "img_per_s": round(n / dt, 2), "memory_mb": round(_memory_mb(device), 1), "skipped_steps": pr.skipped}
+
+def _save_checkpoint(cfg, run_dir:Path, D, ema, opt, pr:_Progress, scalings:dict):
+    "checkpoint-<step>.pt (network, EMA, optimizer, progress), keeping the newest `keep_checkpoints`."
+    save_checkpoint(run_dir / f"checkpoint-{pr.step:07d}.pt",
+                    {"net": D.state_dict(), "ema": ema.state_dict(), "optimizer": opt.state_dict(), "step": pr.step,
+                     "best_val": pr.best, "bad_vals": pr.bad_vals, "skipped": pr.skipped, "scaling": scalings})
+    for old in sorted(run_dir.glob("checkpoint-*.pt"))[: -cfg.keep_checkpoints]:
+        old.unlink()
+
 def train(
     cfg: TrainConfig,
     resume: str | None = None,
@@ -305,131 +378,45 @@ def train(
     bf16 = cfg.bf16 if cfg.bf16 is not None else bf16_supported(device)
     workers = cfg.workers if cfg.workers is not None else (4 if device.type == "cuda" else 0)
     noise_device = device if device.type == "cuda" else torch.device("cpu")  # σ and noise drawn where they are used
-    step = state["step"] if state else 0
-    best, bad_vals = (state["best_val"], state["bad_vals"]) if state else (float("inf"), 0)
+    pr = _Progress(**({k: state[k] for k in ("step", "bad_vals")} | {"best": state["best_val"],
+                      "skipped": state.get("skipped", 0)} if state else {}))
+    pr.stop = cfg.patience is not None and pr.bad_vals >= cfg.patience  # an early-stopped run stays stopped
     if main:
-        for stale in run_dir.glob(".*.part"):
-            stale.unlink()  # temporary files of a save that was killed
+        for stale in run_dir.glob(".*.part"): stale.unlink()  # temporary files of a save that was killed
+        if state is not None: _trim_stats(run_dir, pr.step)
     total_steps = math.ceil(cfg.kimg * 1000 / cfg.batch)
     tick_steps = max(1, round(cfg.tick_kimg * 1000 / cfg.batch))
-    if main and state is not None:  # drop stats lines written after the checkpoint (they will be redone)
-        lines = (
-            [l for l in (run_dir / "stats.jsonl").read_text().splitlines() if json.loads(l)["step"] <= step]
-            if (run_dir / "stats.jsonl").exists()
-            else []
-        )
-        (run_dir / "stats.jsonl").write_text("".join(l + "\n" for l in lines))
-    log(
-        f"{'resume at step ' + str(step) if state else 'start'}: "
-        f"{json.dumps(asdict(cfg))} on {device}, {world} process(es), "
-        f"{len(train_ds)} train tiles, {len(val_ds) if val_ds else 0} val tiles"
-    )
-    bar = tqdm(total=total_steps, initial=step, desc="train", unit="step", disable=not (progress and main))
-    tick_losses, skipped, t_tick = [], (state or {}).get("skipped", 0), time.perf_counter()
-    stop = cfg.patience is not None and bad_vals >= cfg.patience  # an early-stopped run stays stopped
+    log(f"{'resume at step ' + str(pr.step) if state else 'start'}: {json.dumps(asdict(cfg))} on {device}, {world} "
+        f"process(es), {len(train_ds)} train tiles, {len(val_ds) if val_ds else 0} val tiles")
+    bar = tqdm(total=total_steps, initial=pr.step, desc="train", unit="step", disable=not (progress and main))
     batches = iter(torch.utils.data.DataLoader(
-        _StepBatches(source, cfg.batch, rank, world), batch_size=None, sampler=range(step, total_steps),
-        num_workers=workers, pin_memory=device.type == "cuda",
-    ))
-    while step < total_steps and not stop and (max_steps is None or step < max_steps):
-        nimg = step * cfg.batch
-        for group in opt.param_groups:
-            group["lr"] = learning_rate(cfg, nimg)
-        b = next(batches)
-        x, mask, labels = (b[k].to(device, non_blocking=True) for k in ("x", "mask", "label"))
-        g = _generator(cfg.seed, step, 2, rank, device=noise_device)
-        torch.manual_seed(int(torch.randint(0, 2**62, (1,), generator=_generator(cfg.seed, step, 3, rank))))  # dropout
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = loss_fn(fwd, x, labels, mask, generator=g).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        grads = [p.grad for p in D.parameters() if p.grad is not None]
-        finite = bool(torch.isfinite(torch.stack([g_.norm() for g_ in grads])).all())
-        if finite:
-            opt.step()
-        else:
-            skipped += 1
-        beta = ema_beta(cfg.batch, nimg + cfg.batch, cfg.ema_halflife_kimg, cfg.ema_rampup_ratio)
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), D.parameters()):
-                pe.lerp_(p.detach(), 1 - beta)
-        tick_losses.append(loss.item())
-        step += 1
+        _StepBatches(source, cfg.batch, rank, world), batch_size=None,
+        sampler=range(pr.step, total_steps), num_workers=workers, pin_memory=device.type == "cuda"))
+    losses, t_tick = [], time.perf_counter()
+    best_state = lambda val: {"ema": ema.state_dict(), "step": pr.step, "val_loss": val, "sigma_data": cfg.sigma_data,
+                              "preset": cfg.preset, "scaling": scalings}
+    while pr.step < total_steps and not pr.stop and (max_steps is None or pr.step < max_steps):
+        loss, finite = _optimizer_step(cfg, fwd, D, ema, opt, loss_fn, next(batches), pr.step, rank, device,
+                                       noise_device, bf16)
+        pr.skipped += not finite
+        losses.append(loss)
+        pr.step += 1
         bar.update(1)
-        if step % tick_steps == 0 or step == total_steps:
-            tick = step // tick_steps
-            val = (
-                validation_loss(ema, val_ds, cfg, loss_fn, device)
-                if (main and val_ds is not None and (tick % cfg.val_every_ticks == 0 or step == total_steps))
-                else None
-            )
-            if world > 1:  # everyone follows rank 0's early-stopping decision
-                flag = torch.tensor(
-                    [float("nan") if val is None else val],
-                    dtype=torch.float64,
-                    device=device if device.type == "cuda" else "cpu",
-                )
-                dist.broadcast(flag, 0)
-                val = None if math.isnan(flag.item()) else flag.item()
-            if val is not None:
-                if val < best:
-                    best, bad_vals = val, 0
-                    if main:
-                        save_checkpoint(
-                            run_dir / "best.pt",
-                            {
-                                "ema": ema.state_dict(),
-                                "step": step,
-                                "val_loss": val,
-                                "sigma_data": cfg.sigma_data,
-                                "preset": cfg.preset,
-                                "scaling": scalings,
-                            },
-                        )
-                else:
-                    bad_vals += 1
-                stop = cfg.patience is not None and bad_vals >= cfg.patience
-            dt = time.perf_counter() - t_tick
-            stats = {
-                "step": step,
-                "kimg": round(step * cfg.batch / 1000, 4),
-                "loss": float(np.mean(tick_losses)),
-                "val_loss": val,
-                "lr": learning_rate(cfg, step * cfg.batch),
-                "sec_per_kimg": round(dt / (len(tick_losses) * cfg.batch / 1000), 3),
-                "img_per_s": round(len(tick_losses) * cfg.batch / dt, 2),
-                "memory_mb": round(_memory_mb(device), 1),
-                "skipped_steps": skipped,
-            }
-            if main:
-                with open(run_dir / "stats.jsonl", "a") as f:
-                    f.write(json.dumps(stats) + "\n")
-                log(json.dumps(stats))
-                bar.set_postfix(
-                    kimg=stats["kimg"], loss=f"{stats['loss']:.4f}", val=None if val is None else f"{val:.4f}"
-                )
-                if tick % cfg.checkpoint_every_ticks == 0 or step == total_steps or stop:
-                    save_checkpoint(
-                        run_dir / f"checkpoint-{step:07d}.pt",
-                        {
-                            "net": D.state_dict(),
-                            "ema": ema.state_dict(),
-                            "optimizer": opt.state_dict(),
-                            "step": step,
-                            "best_val": best,
-                            "bad_vals": bad_vals,
-                            "skipped": skipped,
-                            "scaling": scalings,
-                        },
-                    )
-                    for old in sorted(run_dir.glob("checkpoint-*.pt"))[: -cfg.keep_checkpoints]:
-                        old.unlink()
-            tick_losses, t_tick = [], time.perf_counter()
+        if pr.step % tick_steps and pr.step != total_steps: continue
+        tick, last = pr.step // tick_steps, pr.step == total_steps
+        val = _validate(cfg, ema, val_ds, loss_fn, device, tick, last, main, world)
+        _early_stopping(cfg, pr, val, lambda: main and save_checkpoint(run_dir / "best.pt", best_state(val)))
+        stats = _tick_stats(cfg, pr, losses, val, time.perf_counter() - t_tick, device)
+        if main:
+            with open(run_dir / "stats.jsonl", "a") as f: f.write(json.dumps(stats) + "\n")
+            log(json.dumps(stats))
+            bar.set_postfix(kimg=stats["kimg"], loss=f"{stats['loss']:.4f}", val=None if val is None else f"{val:.4f}")
+            if tick % cfg.checkpoint_every_ticks == 0 or last or pr.stop:
+                _save_checkpoint(cfg, run_dir, D, ema, opt, pr, scalings)
+        losses, t_tick = [], time.perf_counter()
     bar.close()
-    log(
-        f"{'early stop' if stop else 'done'} at step {step} ({step * cfg.batch / 1000:.3f} "
-        f"kimg), best validation loss {best:.5f}"
-    )
+    log(f"{'early stop' if pr.stop else 'done'} at step {pr.step} ({pr.step * cfg.batch / 1000:.3f} kimg), "
+        f"best validation loss {pr.best:.5f}")
     return run_dir
 
 # %% ../nbs/12_training.ipynb #29f1c128

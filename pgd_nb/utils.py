@@ -19,7 +19,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'write_text', 'write_json', 'save_npy', 'resolve_device', 'repo_root',
-           'provenance', 'cache_lock']
+           'machine', 'provenance', 'cache_lock']
 
 # %% ../nbs/00b_utils.ipynb #2fa27a96
 def _umask() -> int:
@@ -91,8 +91,26 @@ def repo_root(start=None) -> Path:
 
 
 # %% ../nbs/00b_utils.ipynb #8b5b4c7c
+def machine() -> str:
+    "The machine in one line (CPU model, AVX-512 or not, cores, memory, accelerator): a time needs it beside it."
+    cpu, flags = platform.processor() or platform.machine(), ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("model name")), cpu)
+        flags = next((l for l in info.splitlines() if l.startswith("flags")), "")
+    except OSError: pass
+    avx = "with AVX-512" if " avx512f" in flags else "without AVX-512"
+    try: mem = f", {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+    except (ValueError, OSError, AttributeError): mem = ""
+    gpu = ""
+    try:
+        import torch
+        if torch.cuda.is_available(): gpu = ", " + torch.cuda.get_device_name(0)
+    except ImportError: pass
+    return f"{cpu} {avx}, {os.cpu_count()} cores{mem}{gpu}"
+
 def provenance(seed:int|None=None) -> dict:
-    "Git commit, modified flag, Python and package versions (and the seed, if given) of a run."
+    "Git commit, modified flag, machine, Python and package versions (and the seed, if given) of a run."
     import importlib.metadata as md
     commit = modified = None
     try:
@@ -105,7 +123,8 @@ def provenance(seed:int|None=None) -> dict:
     for p in PROVENANCE_PACKAGES:
         try: versions[p] = md.version(p)
         except md.PackageNotFoundError: versions[p] = None
-    out = {"git_commit": commit, "git_modified": modified, "python": platform.python_version(), "versions": versions}
+    out = {"git_commit": commit, "git_modified": modified, "machine": machine(),
+           "python": platform.python_version(), "versions": versions}
     return out if seed is None else {"seed": seed, **out}
 
 

@@ -1,5 +1,6 @@
 """The report runner end to end on the smoke preset: pages, index, provenance, injected parameters, and a failing step."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,13 @@ def test_smoke_report_writes_three_pages_and_the_index(smoke):
         assert "data:image/png;base64" in page, step  # figures embedded: the page is self-contained
         assert "import numpy as np" not in page, step  # code cells hidden
         nb = json.loads((run / f"{step}.ipynb").read_text())
-        assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"], step
+        outs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+        assert not [o for o in outs if o["output_type"] == "error"], step
+        # what a reader sees: no warnings (stderr), no Python reprs of dicts, prose that names this domain
+        assert not [o["text"] for o in outs if o.get("name") == "stderr"], step
+        texts = ["".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in outs]
+        assert not [t for t in texts if re.search(r"\{'\w+':", t)], step
+        assert "<strong>astronomy</strong>" in page and "-p domain photography" not in page, step
     params = json.loads((run / "params.json").read_text())
     assert params["status"] == "done" and params["versions"]["torch"] and len(params["git_commit"] or "") == 40
     assert all(params["steps"][s]["status"] == "done" for s in ("train", "restore", "evaluate"))

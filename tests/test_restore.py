@@ -109,9 +109,10 @@ def test_dry_run_prints_the_configuration(tmp_path):
 
 
 def test_forward_model_against_hand_computed_electrons():
+    from pgd_nb.calibration import Scaling
     from pgd_nb.guidance import ForwardModel
     from pgd_nb.restore import load_observation  # noqa: F401  (the module imports cleanly)
-    fm = ForwardModel(scale=80000.0, read_noise_e=3.0, exposure_ratio=250.0, counts=(1, 2, 1), background_e=1.5)
+    fm = ForwardModel(Scaling(80000.0), read_noise_e=3.0, exposure_ratio=250.0, counts=(1, 2, 1), background_e=1.5)
     x = torch.tensor([-0.95, -0.9, 0.0]).reshape(3, 1, 1)  # u = 0.025, 0.05, 0.5
     lam = fm.expected_electrons(x).flatten().tolist()
     assert lam == pytest.approx([0.025 * 80000 / 250 + 1.5, 0.05 * 80000 / 250 + 1.5, 0.5 * 80000 / 250 + 1.5], rel=1e-6)
