@@ -87,81 +87,64 @@ class EvalConfig:
         )
 
 # %% ../nbs/17_evaluate.ipynb #c114f3a3
+def _expected(fm:ForwardModel, e):
+    "Electrons of the reference exposure → λ of the observation."
+    return np.clip(e / fm.exposure_ratio + fm.background_e, 0, None)
+
+def _metric_row(name:str, est_e, seconds:float, y, clean, ref_u, fm:ForwardModel, bad, sources, extra=None) -> dict:
+    "The metrics of one estimate (electrons of the reference exposure): PSNR, SSIM, χ², whiteness, photometry."
+    lam_hat, est_u = _expected(fm, est_e), fm.to_scaled(est_e)
+    R, R_e = float(ref_u.max() - ref_u.min()), float(clean.max() - clean.min())
+    row = {
+        "method": name,
+        "psnr": psnr(ref_u, est_u, R),
+        "psnr_e": psnr(clean, est_e, R_e),  # in electrons: comparable across scalings (= psnr for linear ones)
+        "ssim": ssim(ref_u, est_u, R),
+        "data_range_u": R,
+        "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
+        **{f"whiteness_{k}": v for k, v in residual_whiteness(y, lam_hat, fm.read_noise_e, fm.counts, bad).items()},
+        "seconds": round(seconds, 2),
+        **(extra or {}),
+    }
+    if sources is not None and len(sources):
+        row.update({f"photometry_{k}": v for k, v in photometry_error(est_e[0], clean[0], sources).items()})
+    return row
+
+def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u, clean):
+    "Our posterior mean (electrons), per-pixel std (scaled) and calibration: coverage, samples' χ² beside the truth's."
+    r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, cfg.restore, sensor=sensor, progress=False)
+    no_interval = {"coverage": None, "nominal": None}
+    cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.restore.samples > 1 else no_interval
+    chi2 = lambda e: reduced_chi2(y, _expected(fm, e), fm.read_noise_e, fm.counts, bad)
+    extra = {
+        "coverage": cov["coverage"],
+        "coverage_nominal": cov["nominal"],
+        "sample_chi2": float(np.mean([chi2(fm.to_electrons(s.astype(np.float64))) for s in r.samples_u])),  # ≈ truth's
+        "reference_chi2": chi2(clean),
+        "evals_per_sample": r.evals_per_sample,
+        "mean_std_u": float(r.std_u.mean()),
+    }
+    return r.electrons(fm)[0], r.std_u, extra
+
 def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict, cfg:EvalConfig, bad=None, sensor=None,
                   photometry:bool=False, ours:bool=True, keep:bool=False) -> tuple[list[dict], dict]:
     "Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures."
     y, clean = np.asarray(y_e, np.float64), np.asarray(clean_e, np.float64)
     bad = np.zeros(y.shape[-2:], bool) if bad is None else np.asarray(bad, bool)
     ref_u = fm.to_scaled(clean)
-    R, R_e = float(ref_u.max() - ref_u.min()), float(clean.max() - clean.min())
-    pos = detect_sources(clean[0]) if photometry else None
-    rows, images = (
-        [],
-        {
-            "reference": ref_u,
-            "noisy": fm.to_scaled((y - fm.background_e) * fm.exposure_ratio),
-        },
-    )
-    # reference electrons → λ of the observation
-    expected = lambda e: np.clip(e / fm.exposure_ratio + fm.background_e, 0, None)
-    def score(name, est_e, seconds, extra=None):
-        lam_hat = expected(est_e)
-        est_u = fm.to_scaled(est_e)
-        row = {
-            "method": name,
-            "psnr": psnr(ref_u, est_u, R),
-            "psnr_e": psnr(clean, est_e, R_e),  # in electrons: comparable across scalings (= psnr for linear ones)
-            "ssim": ssim(ref_u, est_u, R),
-            "data_range_u": R,
-            "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
-            **{f"whiteness_{k}": v for k, v in residual_whiteness(y, lam_hat, fm.read_noise_e, fm.counts, bad).items()},
-            "seconds": round(seconds, 2),
-            **(extra or {}),
-        }
-        if pos is not None and len(pos):
-            row.update({f"photometry_{k}": v for k, v in photometry_error(est_e[0], clean[0], pos).items()})
-        rows.append(row)
-        if keep: images[name] = est_u
+    sources = detect_sources(clean[0]) if photometry else None
+    rows, images = [], {"reference": ref_u, "noisy": fm.to_scaled((y - fm.background_e) * fm.exposure_ratio)}
+    def add(name, est_e, seconds, extra=None):
+        rows.append(_metric_row(name, est_e, seconds, y, clean, ref_u, fm, bad, sources, extra))
+        if keep: images[name] = fm.to_scaled(est_e)
     if ours:
         t0 = time.perf_counter()
-        r = restore_planes(
-            prior, y.astype(np.float32), domain, fm, bad, cfg.restore, sensor=sensor, progress=False
-        )
-        est = r.electrons(fm)[0]
-        no_interval = {"coverage": None, "nominal": None}
-        cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.restore.samples > 1 else no_interval
-        # ≈ the truth's for exact samples
-        sample_chi2 = float(
-            np.mean(
-                [
-                    reduced_chi2(
-                        y,
-                        expected(fm.to_electrons(s.astype(np.float64))),
-                        fm.read_noise_e,
-                        fm.counts,
-                        bad,
-                    )
-                    for s in r.samples_u
-                ]
-            )
-        )
-        score(
-            f"ours_{cfg.restore.method}",
-            est,
-            time.perf_counter() - t0,
-            {
-                "coverage": cov["coverage"],
-                "coverage_nominal": cov["nominal"],
-                "sample_chi2": sample_chi2,
-                "reference_chi2": reduced_chi2(y, expected(clean), fm.read_noise_e, fm.counts, bad),
-                "evals_per_sample": r.evals_per_sample,
-                "mean_std_u": float(r.std_u.mean()),
-            },
-        )
-        if keep: images["std"] = r.std_u
+        est, std_u, extra = _restore_ours(prior, domain, y, fm, bad, cfg, sensor, ref_u, clean)
+        add(f"ours_{cfg.restore.method}", est, time.perf_counter() - t0, extra)
+        if keep: images["std"] = std_u
     for name, fn in methods.items():
         t0 = time.perf_counter()
-        score(name, fn(y, fm), time.perf_counter() - t0)
+        add(name, fn(y, fm), time.perf_counter() - t0)
     return rows, images
 
 # %% ../nbs/17_evaluate.ipynb #354ea029
@@ -475,6 +458,47 @@ def plot_examples(examples:list[dict], path=None, zoom:int=32):
     return plot_panels(rows, zoom=zoom, zoomed=zoomed, path=path)
 
 # %% ../nbs/17_evaluate.ipynb #1d0c280b
+def _cross(cfg:EvalConfig, raw:Path|None, out:Path, metrics:dict, progress:bool) -> dict:
+    "The cross protocol: every prior on every domain's test split."
+    if not cfg.checkpoints:
+        raise ConfigError("the cross protocol needs checkpoints", "EvalConfig.checkpoints",
+                          "give name=run pairs, e.g. astronomy=RUN1,all=RUN2")
+    if raw is None:
+        raise ConfigError("the cross protocol needs the raw data roots", "EvalConfig.raw_root",
+                          "give a folder holding <domain>/ raw datasets")
+    rows = cross_protocol(cfg, {d: raw / d for d in DOMAINS if (raw / d).is_dir()}, progress)
+    write_table(out / "cross.csv", rows)
+    metrics["tables"]["cross"] = rows
+    return {"rows": rows}
+
+def _split(prior, cfg:EvalConfig, raw:Path|None, methods:dict, out:Path, metrics:dict, progress:bool) -> dict:
+    "The split protocol: the domain's test pairs, per frame, summarized per method and per noise level."
+    if raw is None:
+        raise ConfigError("the split protocol needs the raw dataset", "EvalConfig.raw_root",
+                          "give the dataset folder (the demo: .cache/demo/<domain>)")
+    rows, figs = split_protocol(prior, cfg, raw, methods, progress)
+    summary, by_level = summarize(rows), summarize(rows, ("method", "level"), ("psnr", "reduced_chi2"))
+    for name, table in (("split_frames", rows), ("split_summary", summary), ("split_by_level", by_level)):
+        write_table(out / f"{name}.csv", table)
+    metrics["tables"].update({"split_summary": summary, "split_by_level": by_level})
+    return {"rows": rows, "examples": figs}
+
+def _classical(prior, cfg:EvalConfig, raw:Path|None, methods:dict, out:Path, metrics:dict, progress:bool) -> dict:
+    "The classical protocol: standard images at peak photon counts, scaled to the clean test frames' level."
+    u_peak = cfg.u_peak
+    if u_peak is None and raw is not None:
+        sc = prior.scaling(cfg.domain)
+        obs = test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, sc)
+        u_peak = float(np.percentile(np.concatenate([sc.to_scaled(o["clean"]).ravel() for o in obs]), 99.5))
+    metrics["u_peak"] = u_peak = u_peak or 0.5
+    rows = classical_protocol(prior, cfg, methods, u_peak, progress)
+    write_table(out / "classical_rows.csv", rows)
+    columns = ("psnr", "ssim", "reduced_chi2", "sample_chi2", "coverage", "seconds")
+    by_peak = summarize(rows, ("method", "peak"), columns)
+    write_table(out / "classical_by_peak.csv", by_peak)
+    metrics["tables"]["classical_by_peak"] = by_peak
+    return {"rows": rows}
+
 def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     """Run one protocol and write its tables and metrics.json into cfg.out; returns the metrics plus the rows (and
     example images for the split)."""
@@ -484,69 +508,20 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     raw = Path(cfg.raw_root) if cfg.raw_root else None
     metrics = {"config": asdict(cfg), "provenance": provenance(cfg.restore.seed), "tables": {}}
     if cfg.protocol == "cross":
-        if not cfg.checkpoints:
-            raise ConfigError(
-                "the cross protocol needs checkpoints",
-                "EvalConfig.checkpoints",
-                "give name=run pairs, e.g. astronomy=RUN1,all=RUN2",
-            )
-        if raw is None:
-            raise ConfigError(
-                "the cross protocol needs the raw data roots",
-                "EvalConfig.raw_root",
-                "give a folder holding <domain>/ raw datasets",
-            )
-        roots = {d: raw / d for d in DOMAINS if (raw / d).is_dir()}
-        rows = cross_protocol(cfg, roots, progress)
-        extras = {"rows": rows}
-        write_table(out / "cross.csv", rows)
-        metrics["tables"]["cross"] = rows
+        extras = _cross(cfg, raw, out, metrics, progress)
     else:
-        device = resolve_device(cfg.restore.device, "RestoreConfig.device")
-        prior = load_prior(cfg.checkpoint, device, cfg.restore.precision)
+        prior = load_prior(cfg.checkpoint, resolve_device(cfg.restore.device, "RestoreConfig.device"),
+                           cfg.restore.precision)
         metrics["scaling"] = asdict(prior.scaling(cfg.domain))  # the prior's: every scaled figure is in its units
         base_cfg = replace(cfg.restore, samples=cfg.baseline_samples, options={})  # the baselines: fewer samples
-        include = (
-            cfg.baselines
-            if cfg.protocol == "split"
-            else tuple(b for b in cfg.baselines if b in cfg.classical_baselines)
-        )
+        include = cfg.baselines if cfg.protocol == "split" else tuple(b for b in cfg.baselines
+                                                                      if b in cfg.classical_baselines)
         methods, skipped = make_baselines(prior, cfg.domain, base_cfg, include=include)
         metrics["skipped_baselines"] = skipped
         for k, why in skipped.items():
             if k in cfg.baselines: print(f"pgd_evaluate: {k} left out: {why}")
-        if cfg.protocol == "split":
-            if raw is None:
-                raise ConfigError(
-                    "the split protocol needs the raw dataset",
-                    "EvalConfig.raw_root",
-                    "give the dataset folder (the demo: .cache/demo/<domain>)",
-                )
-            rows, figs = split_protocol(prior, cfg, raw, methods, progress)
-            write_table(out / "split_frames.csv", rows)
-            summary = summarize(rows)
-            write_table(out / "split_summary.csv", summary)
-            by_level = summarize(rows, ("method", "level"), ("psnr", "reduced_chi2"))
-            write_table(out / "split_by_level.csv", by_level)
-            metrics["tables"].update({"split_summary": summary, "split_by_level": by_level})
-            extras = {"rows": rows, "examples": figs}
-        else:
-            u_peak = cfg.u_peak
-            if u_peak is None and raw is not None:
-                sc = prior.scaling(cfg.domain)
-                obs = test_observations(cfg.domain, raw, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, sc)
-                clean = [o["clean"] for o in obs]
-                u_peak = float(np.percentile(np.concatenate([sc.to_scaled(c).ravel() for c in clean]), 99.5))
-            u_peak = u_peak or 0.5
-            metrics["u_peak"] = u_peak
-            rows = classical_protocol(prior, cfg, methods, u_peak, progress)
-            extras = {"rows": rows}
-            write_table(out / "classical_rows.csv", rows)
-            by_peak = summarize(
-                rows, ("method", "peak"), ("psnr", "ssim", "reduced_chi2", "sample_chi2", "coverage", "seconds")
-            )
-            write_table(out / "classical_by_peak.csv", by_peak)
-            metrics["tables"]["classical_by_peak"] = by_peak
+        protocol = _split if cfg.protocol == "split" else _classical
+        extras = protocol(prior, cfg, raw, methods, out, metrics, progress)
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     write_json(out / "metrics.json", metrics, default=str)
     return {**metrics, **extras}

@@ -103,3 +103,16 @@ def test_library_lines_fit_120_without_semicolon_chains():
     found = [v for v in _ruff("pgd_nb")
              if not (v["code"] == "E501" and v["location"]["row"] in nbdev_all_lines(Path(v["filename"])))]
     assert not found, "\n".join(f"{Path(v['filename']).name}:{v['location']['row']}: {v['code']} {v['message']}" for v in found)
+
+
+def long_functions(path: Path, limit: int = 80) -> list[str]:
+    "Functions of a module longer than `limit` lines, as 'name (lines)'."
+    tree = ast.parse(path.read_text())
+    return [f"{n.name} ({n.end_lineno - n.lineno + 1})" for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > limit]
+
+
+def test_no_function_over_80_lines():
+    found = {p.name: long_functions(p) for p in sorted((ROOT / "pgd_nb").glob("*.py"))}
+    assert not {k: v for k, v in found.items() if v}, "split these into named steps: " + str(found)
+    assert long_functions(Path(__file__), limit=3)  # the check sees functions at all
