@@ -367,15 +367,18 @@ def _pinned_step(x, x0, m, v, sigma, sigma_next, generator) -> torch.Tensor:
 
 @torch.no_grad()
 def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002, rho:float=3.0, start:float=1.0,
-            pilot:int=3, proposals:int=2, newton:int=3, min_precision:float=0.05):
+            pilot:int=3, proposals:int=2, newton:int=3, min_precision:float=0.05, trusted_range:float=1.0):
     """Started from the observation: each pixel stays pinned to its data while σ is above its own noise level √v and
-    joins the reverse process below it; every level's data step puts the exact likelihood in for the Gaussian view."""
+    joins the reverse process below it; every level's data step puts the exact likelihood in for the Gaussian view.
+    Pixels whose data lie, by 3 √v, above `trusted_range` (model units; the network was trained on [−1, 1]) take
+    the likelihood alone: outside its data the network's pull is not a prior (star cores in asinh units)."""
     m, v = _gaussian_view(data, x.shape[1], pilot)
     lev = _pinned_levels(v, steps, sigma_min, rho, start)
     sigma0 = lev[0]
     # x_σ0 | y: exact where v ≤ σ0² (flagged pixels: their fill plus N(0, σ0²))
     x = torch.where(v.isfinite(), m + (sigma0 * sigma0 - v).clamp_min(0).sqrt() * x, m + sigma0 * x)
     D32, acc = getattr(D, "fp32", D), []
+    beyond = (m - 3 * v.sqrt()) > trusted_range  # data far outside the network's range: no prior there
     for sigma, sigma_next in zip(lev[:-1], lev[1:]):
         x0_hat = D32(x, sigma).to(torch.float64)  # p(x0 | x_σ) ≈ N(x̂0, r²) per pixel, r² = σ²·∂D/∂x (Tweedie)
         r2 = (sigma * sigma * _jacobian_diag(D32, x, sigma, x0_hat, generator)).clamp_min(1e-12)
@@ -383,6 +386,7 @@ def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002,
         z, tau2 = torch.where(pin, x, m), torch.where(pin, sigma * sigma, v)
         prec = torch.maximum(1 / r2 - 1 / tau2, min_precision / r2)
         mu = (x0_hat / r2 - torch.where(tau2.isfinite(), z / tau2, torch.zeros_like(z))) / prec
+        prec, mu = torch.where(beyond, 1e-6 / (sigma * sigma), prec), torch.where(beyond, m, mu)  # likelihood alone
         x0, _, a = _z_step(data, mu, 1 / prec, generator, proposals=proposals, newton=newton)  # × the exact likelihood
         x0[:, data.C :] = mu[:, data.C :] + _randn(mu[:, data.C :], generator) / prec[:, data.C :].sqrt()  # no data
         x = _pinned_step(x, x0, m, v, sigma, sigma_next, generator)
