@@ -18,6 +18,7 @@ DOMAINS := photography microscopy astronomy
 
 help:
 	@echo "make report DOMAIN=astronomy   main job: data -> train -> restore -> evaluate -> HTML report (PRESET=demo|smoke|gpu, KIMG=, DATA_ROOT=; no DOMAIN: all three)"
+	@echo "make report DOMAIN=cross       one network for three domains against one per domain: reports/cross/<run>/cross.html"
 	@echo "make test                      all checks: clean notebooks, library in sync, notebook tests, pytest"
 	@echo "make results                   docs/results.md and docs/demo.png from the newest finished demo reports"
 	@echo "make lab                       JupyterLab on nbs/ with the project's environment"
@@ -76,10 +77,10 @@ test:
 	echo "== make test: all checks passed in $$(( $$(date +%s) - t0 )) s"
 
 
-# DOMAIN: one of $(DOMAINS), or all (the default); DATA_ROOT: a raw dataset in a known layout (empty = the embedded demo data);
+# DOMAIN: one of $(DOMAINS), all (the default), or cross (one network for all domains against one per domain); DATA_ROOT: a raw dataset in a known layout (empty = the embedded demo data);
 # PRESET: demo (CPU minutes), smoke (seconds) or gpu; KIMG: override the training length.
 report: install
-	@case " all $(DOMAINS) " in *" $(DOMAIN) "*) ;; *) echo "DOMAIN=$(DOMAIN) is not a domain; use one of: $(DOMAINS) (or all)"; exit 2;; esac
+	@case " all cross $(DOMAINS) " in *" $(DOMAIN) "*) ;; *) echo "DOMAIN=$(DOMAIN) is not a domain; use one of: $(DOMAINS) (or all, or cross)"; exit 2;; esac
 	$(BIN)/pgd_report --domain $(DOMAIN) --preset $(PRESET) $(if $(DATA_ROOT),--data_root $(DATA_ROOT)) $(if $(KIMG),--kimg $(KIMG))
 
 lab: install

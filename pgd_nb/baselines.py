@@ -22,7 +22,8 @@ from .tiling import TileGrid
 
 # %% auto #0
 __all__ = ['CLASSICAL', 'DIFFUSION', 'BASELINES', 'noisy_input', 'gat_restore', 'gat_nlm', 'gat_wavelet', 'bm3d_available',
-           'gat_bm3d', 'noisy_start', 'edm_unguided', 'edm_tweedie', 'edm_guided', 'make_baselines']
+           'gat_bm3d', 'gaussian_classical', 'noise_std_m', 'noisy_start', 'edm_unguided', 'edm_tweedie', 'edm_guided',
+           'make_baselines']
 
 # %% ../nbs/16_baselines.ipynb #0528dffb
 def noisy_input(y_e, fm:ForwardModel) -> np.ndarray:
@@ -74,14 +75,32 @@ def gat_bm3d(y_e, fm:ForwardModel) -> np.ndarray:
     import bm3d
     return gat_restore(y_e, fm, lambda d: np.asarray(bm3d.bm3d(d, sigma_psd=1.0), np.float64))
 
+# %% ../nbs/16_baselines.ipynb #fbf64991
+def gaussian_classical(x, sigma:float) -> tuple[np.ndarray, str]:
+    """(estimate, name): the classical denoiser of x (C, H, W) under white Gaussian noise of known std σ, per channel:
+    BM3D where installed, else non-local means (h = 0.8σ, its noise std σ, the GAT baselines' settings)."""
+    x = np.asarray(x, np.float64)
+    if bm3d_available()[0]:
+        import bm3d
+        return np.stack([np.asarray(bm3d.bm3d(c, sigma_psd=sigma), np.float64) for c in x]), "bm3d"
+    from skimage.restoration import denoise_nl_means
+    nlm = lambda c: denoise_nl_means(c, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True)
+    return np.stack([nlm(c) for c in x]), "nlm"
+
+
 # %% ../nbs/16_baselines.ipynb #bb4158f4
-def noisy_start(y_e, fm:ForwardModel) -> tuple[np.ndarray, float]:
-    "(the noisy image in model space, its median per-pixel noise std there, clipped to [0.003, 80])."
+def noise_std_m(y_e, fm:ForwardModel) -> np.ndarray:
+    """Per-pixel noise std of an observation in the prior's model space, √((max(y, 0) + σ²)/n) electrons through the
+    slope of the scaling at the rescaled observation."""
     y = np.nan_to_num(np.asarray(y_e, np.float64))
     n = fm.photosites(y.shape[0])[:, None, None]
-    noisy_e = noisy_input(y, fm)
-    du_de = scaled_slope(noisy_e, fm.scale, fm.offset, fm.softening)  # 1/scale in linear units
-    sigma0 = float(np.median(2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e**2) / n) * du_de))
+    du_de = scaled_slope(noisy_input(y, fm), fm.scale, fm.offset, fm.softening)  # 1/scale in linear units
+    return 2 * fm.exposure_ratio * np.sqrt((np.clip(y, 0, None) + fm.read_noise_e**2) / n) * du_de
+
+def noisy_start(y_e, fm:ForwardModel) -> tuple[np.ndarray, float]:
+    "(the noisy image in model space, its median per-pixel noise std there, clipped to [0.003, 80])."
+    sigma0 = float(np.median(noise_std_m(y_e, fm)))
+    noisy_e = noisy_input(np.nan_to_num(np.asarray(y_e, np.float64)), fm)
     return scaled_to_model(fm.to_scaled(noisy_e)), float(np.clip(sigma0, 0.003, 80.0))
 
 def _from_noisy(prior:Prior, domain:str, y_e, fm:ForwardModel, run, batch:int=4, tile:int|None=None,

@@ -54,6 +54,7 @@ class Prior:
     crop:int|None=None  # size of the training crops: the tile size it has learnt images at
     scalings:dict=field(default_factory=dict)  # {domain: Scaling} of the tiles it learnt from
     precision:str="fp32"  # the denoiser's inference precision ("bf16": autocast around the network)
+    label_as:dict=field(default_factory=dict)  # {domain: domain whose label it gets} (see `lent`)
 
     def labels(self, domain:str) -> torch.Tensor:
         "One-hot label of a domain, refusing domains the network was not trained on."
@@ -64,7 +65,7 @@ class Prior:
                 f"use a checkpoint trained on {domain} (or on all domains): pgd_train --domains {domain}",
             )
         lab = torch.zeros(len(DOMAINS))
-        lab[DOMAINS[domain].index] = 1
+        lab[DOMAINS[self.label_as.get(domain, domain)].index] = 1
         return lab
 
     def scaling(self, domain:str) -> Scaling:
@@ -74,6 +75,12 @@ class Prior:
         if domain in self.scalings: return self.scalings[domain]
         s = Scaling.of_sensor(get_sensor(DOMAINS[domain].sensor))
         return replace(s, source=s.source + "; the run recorded no scale")
+
+    def lent(self, domain:str, label:str, scaling:Scaling) -> "Prior":
+        """This prior used on `domain` with the label of `label` and `domain`'s frames mapped to model space by
+        `scaling`: a network on a domain it was not trained on (prior mismatch), or under a wrong label."""
+        return replace(self, domains=tuple(dict.fromkeys((*self.domains, domain))),
+                       scalings={**self.scalings, domain: scaling}, label_as={**self.label_as, domain: label})
 
     def tile_size(self, H:int, W:int, tile:int|None=None) -> int:
         """Tile edge for an H × W frame: `tile`, else the training crop, else 256; a smaller frame is not padded up to

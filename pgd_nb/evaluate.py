@@ -15,26 +15,30 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .baselines import BASELINES, CLASSICAL, make_baselines, noisy_start
-from .calibration import DOMAINS, Scaling, get_domain, get_sensor
+from .baselines import BASELINES, CLASSICAL, gaussian_classical, make_baselines, noise_std_m, noisy_start
+from .calibration import DOMAINS, Scaling, get_domain, get_sensor, model_to_scaled
 from .checkpoints import load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
-from .errors import ConfigError
+from .edm import edm_sampler
+from .data import TileDataset
+from .errors import ConfigError, PGDError
 from .guidance import METHODS, ForwardModel, posterior_sample, reverse_sde
 from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
-from .metrics import bayes_margins, block_errors, ssim
+from .metrics import bayes_margins, block_errors, sample_statistics, ssim
 from .noise import LIKELIHOODS, sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
 from .utils import atomic_write, provenance, resolve_device, write_json
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'REFERENCES', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
-           'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table', 'prior_draws',
-           'bayes_check', 'plot_examples', 'run_evaluation', 'main']
+__all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
+           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table',
+           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'prior_quality',
+           'plot_prior_quality', 'held_out_crops', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach',
+           'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -289,39 +293,42 @@ def classical_protocol(prior, cfg:EvalConfig, methods:dict, u_peak:float=0.5, pr
     return rows
 
 # %% ../nbs/17_evaluate.ipynb #2be98220
+WRONG_LABEL = {"photography": "microscopy", "microscopy": "astronomy", "astronomy": "photography"}
+
+def _cross_variants(name:str, prior, domain:str, scaling:Scaling) -> list[tuple[str, str, object]]:
+    "(row name, kind, prior) of one network on one test domain."
+    if domain not in prior.domains: return [(name, "mismatch", prior.lent(domain, prior.domains[0], scaling))]
+    if len(prior.domains) == 1: return [(name, "own", prior)]
+    wrong = WRONG_LABEL[domain]
+    return [(name, "joint", prior), (f"{name}, labelled {wrong}", "wrong label", prior.lent(domain, wrong, scaling))]
+
 def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[dict]:
-    """Rows (model, test domain, mean PSNR, mean χ², frames) for every model in cfg.checkpoints and every domain in
-    raw_roots."""
+    """Rows (network, test domain, kind, mean PSNR/SSIM/χ²/coverage over the frames) for every network in
+    cfg.checkpoints ({domain: run trained on it alone, "all": run trained on all}) on every domain in raw_roots."""
+    from tqdm import tqdm
+    dev = resolve_device(cfg.restore.device, "RestoreConfig.device")
+    nets = {name: load_prior(ck, dev, cfg.restore.precision) for name, ck in cfg.checkpoints.items()}
     rows = []
-    for model, ckpt in cfg.checkpoints.items():
-        prior = load_prior(ckpt, resolve_device(cfg.restore.device, "RestoreConfig.device"), cfg.restore.precision)
-        for dom, root in raw_roots.items():
-            if dom not in prior.domains:
-                rows.append(
-                    {
-                        "model": model,
-                        "test_domain": dom,
-                        "psnr": None,
-                        "reduced_chi2": None,
-                        "frames": 0,
-                        "note": "domain not in training",
-                    }
-                )
-                continue
-            sub = replace(cfg, domain=dom, protocol="split", checkpoint=ckpt)
-            r, _ = split_protocol(prior, sub, root, {}, progress=progress, keep=0)
-            rows.append(
-                {
-                    "model": model,
-                    "test_domain": dom,
-                    "psnr": float(np.mean([x["psnr"] for x in r])),
-                    "ssim": float(np.mean([x["ssim"] for x in r])),
-                    "reduced_chi2": float(np.mean([x["reduced_chi2"] for x in r])),
-                    "frames": len(r),
-                    "note": "",
-                }
-            )
+    for d, root in raw_roots.items():
+        owners = [p for p in nets.values() if d in p.domains]
+        if not owners:
+            raise ConfigError(f"no network in checkpoints was trained on {d}", "EvalConfig.checkpoints",
+                              f"add a run trained on {d}: its scaling maps {d}'s frames to model space")
+        scaling = owners[0].scaling(d)
+        obs = test_observations(d, root, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, scaling)
+        cells = [v for name, p in nets.items() for v in _cross_variants(name, p, d, scaling)]
+        for name, kind, prior in tqdm(cells, desc=f"cross {d}", disable=not progress):
+            if prior.scaling(d) != scaling:
+                raise ConfigError(f"{name} maps {d} to model space differently from {d}'s other networks",
+                                  "EvalConfig.checkpoints", "train every network on the same tiles")
+            r = [score_methods(prior, d, o["y"], o["fm"], o["clean"], {}, cfg, o["bad"], o["sensor"])[0][0]
+                 for o in obs]
+            mean = lambda k: float(np.mean([x[k] for x in r])) if all(x.get(k) is not None for x in r) else None
+            rows.append({"network": name, "test_domain": d, "kind": kind, "label": prior.label_as.get(d, d),
+                         **{k: mean(k) for k in ("psnr", "psnr_e", "ssim", "reduced_chi2", "coverage", "seconds")},
+                         "frames": len(r)})
     return rows
+
 
 # %% ../nbs/17_evaluate.ipynb #9a3f3f54
 def summarize(
@@ -433,6 +440,153 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
             "sample_chi2": float(np.mean([chi2(s[:, k]) for k in range(samples)])), "truth_chi2": chi2(truth),
             "self_consistency": _self_consistency(prior, domain, truth_m.to(torch.float64), sigma0, samples, g),
             "left_out": skipped}
+
+# %% ../nbs/17_evaluate.ipynb #7de2a8b4
+def observation_sigmas(observations:list[dict], levels:int=9) -> np.ndarray:
+    """`levels` σ (model units), log-spaced over the 2nd–98th percentile of the per-pixel noise std of observations
+    (`test_observations` rows) in the prior's model space."""
+    v = np.concatenate([noise_std_m(o["y"], o["fm"])[:, ~np.asarray(o["bad"], bool)].ravel() for o in observations])
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size: raise ConfigError("the observations have no usable pixel", "observation_sigmas")
+    return np.geomspace(*np.percentile(v, [2, 98]), levels)
+
+def _net_input(x:torch.Tensor, channels:int, sigma:float, g) -> torch.Tensor:
+    "x (N, C, H, W) in a network of more channels: the extra ones pure noise N(0, σ²)."
+    if channels == x.shape[1]: return x
+    extra = sigma * torch.randn((x.shape[0], channels - x.shape[1], *x.shape[2:]), generator=g, dtype=x.dtype)
+    return torch.cat([x, extra], 1)
+
+@torch.no_grad()
+def denoising_curve(prior, domain:str, clean_m:torch.Tensor, sigmas, seed:int=0, classical=None) -> list[dict]:
+    """Per σ: PSNR (model units, range 2) of the noisy tiles, of the network's D(x + σε; σ) and of the classical
+    Gaussian denoiser, on clean tiles (N, C, H, W) in model space; `margin` = network − classical (dB). `classical`:
+    the rows of an earlier call on the same tiles, σ and seed, whose classical figures are reused."""
+    g = torch.Generator().manual_seed(seed)
+    clean = clean_m.to(torch.float32)
+    lab = prior.labels(domain)[None].expand(len(clean), -1)
+    C = clean.shape[1]
+    db = lambda e: 10 * math.log10(4 / float(((e - clean.double()) ** 2).mean()))
+    rows = []
+    for s in map(float, sigmas):
+        x = clean + s * torch.randn(clean.shape, generator=g)
+        net = prior.denoiser(_net_input(x, prior.channels, s, g), s, lab)[:, :C].double()
+        if classical is None:
+            est = [gaussian_classical(t.numpy(), s) for t in x]
+            cl, name = db(torch.from_numpy(np.stack([e for e, _ in est]))), est[0][1]
+        else: cl, name = classical[len(rows)]["classical"], classical[len(rows)]["classical_method"]
+        rows.append({"sigma": s, "noisy": db(x.double()), "network": db(net), "classical": cl,
+                     "margin": db(net) - cl, "classical_method": name})
+    return rows
+
+@torch.no_grad()
+def ode_samples(prior, domain:str, n:int, crop:int, steps:int=40, seed:int=0) -> torch.Tensor:
+    """n samples of the probability-flow ODE (EDM's Heun sampler, 40 steps: 18 inflate the std of an exact Gaussian
+    prior of std 0.2 by 7 %, 40 by 1.3 %), model space (n, channels, crop, crop)."""
+    lab = prior.labels(domain)[None].expand(n, -1)
+    z = torch.randn((n, prior.channels, crop, crop), generator=torch.Generator().manual_seed(seed))
+    return edm_sampler(prior.denoiser, z, lab, num_steps=steps)[0]
+
+def prior_quality(prior, domain:str, clean_m:torch.Tensor, sigmas, samples:int=16, sde_levels:int=40,
+                  curve_tiles:int=16, seed:int=0) -> dict:
+    """The prior's denoising curve (on the first `curve_tiles` tiles) against the classical one and its samples'
+    statistics (ODE and SDE) against the held-out clean tiles (N, C, H, W) in model space; `flags` lists what is out
+    of line."""
+    C, crop = clean_m.shape[1], clean_m.shape[-1]
+    curve = denoising_curve(prior, domain, clean_m[:curve_tiles], sigmas, seed)
+    draws = {"ode": ode_samples(prior, domain, samples, crop, seed=seed + 1)[:, :C],
+             "sde": prior_draws(prior, domain, samples, crop, sde_levels, seed + 2)[:, :C]}
+    data_u = model_to_scaled(clean_m.double().numpy())
+    stats = {k: sample_statistics(model_to_scaled(v.double().numpy()), data_u) for k, v in draws.items()}
+    below = [r["sigma"] for r in curve if r["margin"] < 0]
+    flags = [f"{k}: {f}" for k, st in stats.items() for f in st["flags"]]
+    if below:
+        flags.append(f"network below {curve[0]['classical_method']} at σ = {', '.join(f'{s:.3g}' for s in below)}")
+    return {"denoising": curve, "below_classical": below, "samples": stats, "flags": flags,
+            "ode_over_sde_std": stats["ode"]["sample_std"] / stats["sde"]["sample_std"],
+            "draws": {k: model_to_scaled(v.double().numpy()) for k, v in draws.items()}}
+
+
+# %% ../nbs/17_evaluate.ipynb #14a6faf2
+def plot_prior_quality(q:dict, title:str="", path=None):
+    "Two panels: the denoising curves (network, classical, noisy) against σ, and the spectra of data, ODE and SDE."
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.8))
+    rows = q["denoising"]
+    s = [r["sigma"] for r in rows]
+    a.plot(s, [r["network"] for r in rows], "o-", label="network D(x + σε; σ)")
+    a.plot(s, [r["classical"] for r in rows], "s--", label=f"classical ({rows[0]['classical_method']})")
+    a.plot(s, [r["noisy"] for r in rows], ":", color="gray", label="noisy")
+    a.set(xscale="log", xlabel="σ (model units)", ylabel="PSNR (dB, range 2)",
+          title=f"{title} denoising on held-out tiles")
+    a.xaxis.set_minor_formatter(plt.NullFormatter())
+    a.legend(fontsize=8)
+    sp = q["samples"]["ode"]["spectrum"]
+    b.loglog(sp["r"], sp["data"], "k-", lw=2, label="held-out tiles")
+    for k, st in q["samples"].items():
+        b.loglog(st["spectrum"]["r"], st["spectrum"]["samples"], label=f"{k} samples (std ratio {st['std_ratio']:.2f})")
+    b.set(xlabel="radius (cycles per tile)", ylabel="power (scaled units²)", title="radially averaged power spectrum")
+    b.legend(fontsize=8)
+    fig.tight_layout()
+    if path: fig.savefig(path, dpi=100)
+    return fig
+
+
+# %% ../nbs/17_evaluate.ipynb #c7084746
+def held_out_crops(tiles_root, domain:str, n:int, crop:int, channels:int|None=None, seed:int=0) -> torch.Tensor:
+    """n random crop×crop crops (model space, (n, C, crop, crop)) of a domain's validation tiles (its training tiles
+    where it has no validation split)."""
+    channels = channels or DOMAINS[domain].channels
+    try: ds = TileDataset(tiles_root, "val", [domain], channels=channels)
+    except PGDError: ds = TileDataset(tiles_root, "train", [domain], channels=channels)
+    g = torch.Generator().manual_seed(seed)
+    picks = torch.randint(len(ds), (n,), generator=g).tolist()
+    T = ds[0]["x"].shape[-1]
+    if crop > T: raise ConfigError(f"crop {crop} is larger than the tiles ({T} px)", "held_out_crops")
+    corners = torch.randint(0, T - crop + 1, (n, 2), generator=g).tolist()
+    return torch.stack([ds[i]["x"][:, y : y + crop, x : x + crop] for i, (y, x) in zip(picks, corners)])
+
+def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=16, samples:int=16,
+                  sde_levels:int=40, seed:int=0) -> dict:
+    """`prior_quality` on held-out crops, at σ levels read from three test observations of raw_root (a fixed span
+    0.005–1 where there are none), with `sigma_source` saying which and `clean` the crops."""
+    clean = held_out_crops(tiles_root, domain, tiles, crop, DOMAINS[domain].channels, seed)
+    try:
+        sigmas = observation_sigmas(test_observations(domain, raw_root, 3, 0, seed, "auto", prior.scaling(domain)))
+        source = "the 2nd–98th percentile of the per-pixel noise std of three test observations"
+    except PGDError as e:  # tiles without their raw data: no observations to read the noise levels from
+        sigmas, source = np.geomspace(0.005, 1.0, 9), f"a fixed span (no test observations: {e})"
+    q = prior_quality(prior, domain, clean, sigmas, samples=samples, sde_levels=sde_levels, seed=seed)
+    return q | {"sigma_source": source, "clean": clean}
+
+
+# %% ../nbs/17_evaluate.ipynb #fa7500e9
+def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:list[dict], samples:int=8,
+                     sde_levels:int=20, seed:int=0, device="cpu") -> list[dict]:
+    """Per kept checkpoint of a training run, oldest first: kimg, the network's denoising margin over the classical
+    denoiser (`classical`: rows of `denoising_curve` on the same tiles and σ) at each σ, and the std ratio of its
+    reverse-SDE samples to the tiles'."""
+    batch = json.loads((Path(run) / "training_options.json").read_text())["batch"]
+    data_std = float(model_to_scaled(clean_m.double().numpy()).std())
+    rows = []
+    for cp in sorted(Path(run).glob("checkpoint-*.pt")):
+        prior = load_prior(cp, device)
+        curve = denoising_curve(prior, domain, clean_m, sigmas, seed, classical)
+        C, crop = clean_m.shape[1], clean_m.shape[-1]
+        draws = model_to_scaled(prior_draws(prior, domain, samples, crop, sde_levels, seed + 2)[:, :C].numpy())
+        rows.append({"kimg": prior.step * batch / 1000, "checkpoint": cp.name,
+                     "min_margin": min(r["margin"] for r in curve), "margins": [r["margin"] for r in curve],
+                     "sde_std_ratio": float(draws.std() / data_std)})
+    return rows
+
+def kimg_to_reach(kimg, values, target:float, last:int=3) -> float|None:
+    """Training length (kimg) at which a figure reaches `target` on a straight line in ln(kimg) through its `last`
+    points (least squares); None where the line does not rise toward the target."""
+    k, v = np.log(np.asarray(kimg, float)[-last:]), np.asarray(values, float)[-last:]
+    if len(k) < 2: return None
+    b, a = np.polyfit(k, v, 1)
+    if v[-1] >= target: return float(np.exp(k[-1]))
+    return float(np.exp((target - a) / b)) if b > 0 else None
+
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
 def plot_examples(examples:list[dict], path=None, zoom:int=32):

@@ -9,8 +9,9 @@ import numpy as np
 from scipy import ndimage
 
 # %% auto #0
-__all__ = ['psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage', 'bayes_margins', 'block_errors',
-           'detect_sources', 'aperture_flux', 'photometry_error']
+__all__ = ['SPECTRUM_BANDS', 'psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage',
+           'bayes_margins', 'block_errors', 'radial_power_spectrum', 'sample_statistics', 'detect_sources',
+           'aperture_flux', 'photometry_error']
 
 # %% ../nbs/15_metrics.ipynb #6aeb6e30
 def psnr(reference, estimate, data_range:float|None=None) -> float:
@@ -101,6 +102,42 @@ def block_errors(estimate, truth, block:int=16) -> np.ndarray:
     *lead, C, H, W = d.shape
     d = d[..., : H // block * block, : W // block * block].reshape(*lead, C, H // block, block, W // block, block)
     return d.mean(axis=(-5, -3, -1)).ravel()
+
+# %% ../nbs/15_metrics.ipynb #a9595a9d
+def radial_power_spectrum(images) -> tuple[np.ndarray, np.ndarray]:
+    """(r, power): |FFT|²/(H·W) of each mean-free image (…, H, W), averaged over images and over rings of integer
+    radius r = 1 … ⌊min(H, W)/2⌋ cycles per image (r/H cycles per pixel)."""
+    x = np.asarray(images, np.float64)
+    H, W = x.shape[-2:]
+    x = x.reshape(-1, H, W)
+    x = x - x.mean(axis=(-2, -1), keepdims=True)
+    power = (np.abs(np.fft.fft2(x)) ** 2 / (H * W)).mean(0)
+    fy, fx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * H  # in cycles per H pixels along both axes
+    ring = np.rint(np.hypot(fy[:, None], fx[None, :])).astype(int)
+    r = np.arange(1, min(H, W) // 2 + 1)
+    sums = np.bincount(ring.ravel(), power.ravel(), minlength=r[-1] + 1)
+    counts = np.bincount(ring.ravel(), minlength=r[-1] + 1)
+    return r, sums[r] / counts[r]
+
+SPECTRUM_BANDS = {"low": (0, 1 / 8), "mid": (1 / 8, 1 / 4), "high": (1 / 4, 1 / 2)}  # fractions of N = min(H, W)
+
+def sample_statistics(samples_u, data_u, tolerance:float=0.1) -> dict:
+    """Moments and band powers of samples (N, C, H, W, scaled units) against data tiles: each figure, its ratio
+    samples/data and `flags`, the names of the ratios outside 1 ± tolerance."""
+    s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
+    r, ps = radial_power_spectrum(s)
+    _, pd = radial_power_spectrum(d)
+    N = min(s.shape[-2:])
+    out = {"sample_mean": float(s.mean()), "data_mean": float(d.mean()), "sample_std": float(s.std()),
+           "data_std": float(d.std()), "mean_ratio": float(s.mean() / d.mean()) if d.mean() > 0 else None,
+           "std_ratio": float(s.std() / d.std())}
+    for band, (lo, hi) in SPECTRUM_BANDS.items():
+        sel = (r > lo * N) & (r <= hi * N)
+        out[f"spectrum_{band}_ratio"] = float(ps[sel].sum() / pd[sel].sum())
+    out["flags"] = [k for k, v in out.items() if k.endswith("_ratio") and v is not None and abs(v - 1) > tolerance]
+    out["spectrum"] = {"r": r.tolist(), "samples": ps.tolist(), "data": pd.tolist()}
+    return out
+
 
 # %% ../nbs/15_metrics.ipynb #41a9512c
 def detect_sources(

@@ -19,7 +19,8 @@ from .preprocess import demo_tiles
 from .utils import provenance, repo_root, write_json, write_text
 
 # %% auto #0
-__all__ = ['PRESETS', 'STEPS', 'new_report_dir', 'to_html', 'build_index', 'write_results', 'run_report', 'ReportJob', 'main']
+__all__ = ['PRESETS', 'STEPS', 'CROSS', 'new_report_dir', 'to_html', 'build_index', 'write_results', 'run_report', 'ReportJob',
+           'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {  # per run size: the parameters of each run notebook
@@ -27,19 +28,28 @@ PRESETS = {  # per run size: the parameters of each run notebook
               "restore": {"method": "pinned", "samples": 2, "steps": 4, "num_frames": 1, "crop": 64},
               "evaluate": {"protocol": "split", "method": "pinned", "samples": 4, "steps": 4, "num_frames": 1,
                            "crop": 64,
-                           "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_tweedie,edm_unguided"}},
-    "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64},
+                           "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_tweedie,edm_unguided"},
+              "cross": {"preset": "tiny", "kimg_each": 0.1, "batch": 8, "crop": 32, "samples": 2, "steps": 4,
+                        "num_frames": 1, "eval_crop": 64}},
+    "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64, "quality_tiles": 16,
+                      "quality_samples": 16, "quality_sde_levels": 40},
              "restore": {"method": "pinned", "samples": 8, "steps": 10, "num_frames": 2, "crop": 128},
              "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 8, "steps": 10, "num_frames": 3,
                           "crop": 0, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera",
-                          "bayes_tiles": 6, "bayes_crop": 64, "bayes_levels": 200}},
-    "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128},
+                          "bayes_tiles": 6, "bayes_crop": 64, "bayes_levels": 200},
+             "cross": {"preset": "tiny", "kimg_each": 4.0, "batch": 16, "crop": 64, "samples": 4, "steps": 10,
+                       "num_frames": 2, "eval_crop": 128}},
+    "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128, "quality_tiles": 64,
+                      "quality_samples": 64, "quality_sde_levels": 100},
             "restore": {"method": "pinned", "samples": 16, "steps": 16, "num_frames": 8, "crop": 0},
             "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 19, "steps": 16,
                          "num_frames": 50, "crop": 0, "realizations": 10, "image_size": 256, "bayes_tiles": 16,
-                         "bayes_crop": 128, "bayes_levels": 200}},
+                         "bayes_crop": 128, "bayes_levels": 200},
+            "cross": {"preset": "base", "kimg_each": 2000.0, "batch": 64, "crop": 128, "samples": 16, "steps": 16,
+                      "num_frames": 8, "eval_crop": 0}},
 }
-STEPS = ("train", "restore", "evaluate")
+STEPS = ("train", "restore", "evaluate")  # a domain's report; "cross" runs nbs/cross.ipynb alone
+CROSS = "cross"  # the report across domains: reports/cross/<run>/cross.html
 
 # %% ../nbs/18_reports.ipynb #bc402db4
 def new_report_dir(reports:Path, domain:str, preset:str) -> Path:
@@ -110,7 +120,7 @@ def build_index(reports:Path) -> Path:
         f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
         links = " ".join(
             f'<a href="{html.escape((run / (s + ".html")).relative_to(reports).as_posix())}">{s}</a>'
-            for s in STEPS
+            for s in (*STEPS, CROSS)
             if (run / f"{s}.html").is_file()
         )
         # older runs: the panels
@@ -178,7 +188,39 @@ def _results_section(run:Path) -> list[str]:
                          + (f" {g(r, 'photometry_median_abs_rel_error_mean', 3)} |" if flux else ""))
         lines.append("")
     if ev.get("summary"): lines += [ev["summary"], ""]
-    return lines
+    return lines + _prior_lines(m.get("prior_quality"))
+
+def _prior_lines(q:dict|None) -> list[str]:
+    "Markdown lines of a prior's quality (train.ipynb): its denoising margins and its samples' ratios."
+    if not q: return []
+    curve, st = q["denoising"], q["samples"]
+    f = lambda v: "" if v is None else f"{v:.2f}"
+    lines = [f"The prior (train.html): denoising PSNR minus {curve[0]['classical_method']}'s on held-out tiles, in dB, "
+             "at each σ (model units) of the test observations:", "",
+             "| σ | " + " | ".join(f"{r['sigma']:.3g}" for r in curve) + " |", "|---|" + "---|" * len(curve),
+             "| network − classical | " + " | ".join(f"{r['margin']:+.2f}" for r in curve) + " |", "",
+             "| sampler | std ratio | mean ratio | spectrum low / mid / high |", "|---|---|---|---|"]
+    for k, v in st.items():
+        bands = " / ".join(f(v[f"spectrum_{b}_ratio"]) for b in ("low", "mid", "high"))
+        lines.append(f"| {k} | {f(v['std_ratio'])} | {f(v['mean_ratio'])} | {bands} |")
+    flags = q.get("flags") or []
+    return lines + ["", f"Flagged: {'; '.join(flags)}." if flags else "Nothing flagged.", ""]
+
+def _cross_lines(run:Path) -> list[str]:
+    "Markdown lines of the newest cross report: the networks, the matrix and its verdict."
+    p, m = json.loads((run / "params.json").read_text()), json.loads((run / "metrics.json").read_text())
+    f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
+    lines = ["## One network for three domains", "",
+             f"Run `{run.parent.name}/{run.name}`, commit `{(p.get('git_commit') or 'unknown')[:10]}`"
+             f"{' (modified)' if p.get('git_modified') else ''}; report {p.get('seconds', 0):.0f} s on "
+             f"{p.get('machine', 'an unrecorded machine')}. Networks: "
+             + "; ".join(f"{n['network']} {n['kimg']:g} kimg, {n['train_seconds']:.0f} s" for n in m["networks"]) + ".",
+             "", "| network | test domain | kind | PSNR (dB) | SSIM | reduced χ² | coverage |",
+             "|---|---|---|---|---|---|---|"]
+    for r in m["cross"]:
+        lines.append(f"| {r['network']} | {r['test_domain']} | {r['kind']} | {f(r['psnr'])} | {f(r['ssim'], 3)} | "
+                     f"{f(r['reduced_chi2'], 3)} | {f(r['coverage'], 3)} |")
+    return lines + ["", m.get("verdict", ""), ""]
 
 def write_results(reports="reports", out="docs/results.md", preset:str="demo") -> Path:
     "Write the results page from the newest finished report of each domain; copy a thumbnail beside it."
@@ -193,6 +235,8 @@ def write_results(reports="reports", out="docs/results.md", preset:str="demo") -
              "means over the test frames; coverage: the fraction of clean pixels between the min and max of "
              "the samples (nominal (K − 1)/(K + 1)).", ""]
     for run in runs: lines += _results_section(run)
+    cross = _latest_done(reports, CROSS, preset)
+    if cross is not None and (cross / "metrics.json").is_file(): lines += _cross_lines(cross)
     thumb = runs[0] / "thumbnail.png"
     if thumb.is_file(): shutil.copyfile(thumb, out.parent / "demo.png")
     return write_text(out, "\n".join(lines))
@@ -229,6 +273,7 @@ def _step_parameters(step:str, domain:str, run:Path, values:dict, tiles:Path, ra
                      checkpoint:str) -> dict:
     "The papermill parameters of a step: the preset's values, where its data are, where its figures go."
     p = {"domain": domain, "report_dir": str(run), **values[step]}
+    if step == CROSS: return p | {"out_dir": str(runs_dir)}  # the notebook prepares every domain's data itself
     extra = {"data_root": str(tiles), "out_dir": str(runs_dir)} if step == "train" else {"raw_root": str(raw),
                                                                                          "checkpoint": checkpoint}
     return p | extra
@@ -241,10 +286,11 @@ def run_report(
     overrides: dict | None = None,
     steps=STEPS,
 ) -> Path:
-    """Run train → restore → evaluate for a domain into a new report folder; raises PGDError (after writing the partial
-    pages) if a step fails."""
+    """Run train → restore → evaluate for a domain (or nbs/cross.ipynb for domain "cross") into a new report folder;
+    raises PGDError (after writing the partial pages) if a step fails."""
     import os
-    get_domain(domain)
+    if domain == CROSS: steps = (CROSS,)
+    else: get_domain(domain)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"  # kernels embed figures even when headless
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}", "preset", f"use one of {', '.join(PRESETS)}")
@@ -258,9 +304,11 @@ def run_report(
     save = lambda: write_json(run / "params.json", params)
     save()
     try:
-        log(f"data and tiles ({'demo' if not data_root else data_root})")
-        raw, tiles = demo_tiles(domain, cache, str(Path(data_root).resolve()) if data_root else "")
-        values = {s: {**PRESETS[preset][s], **((overrides or {}).get(s, {}))} for s in STEPS}
+        raw = tiles = None
+        if domain != CROSS:
+            log(f"data and tiles ({'demo' if not data_root else data_root})")
+            raw, tiles = demo_tiles(domain, cache, str(Path(data_root).resolve()) if data_root else "")
+        values = {s: {**PRESETS[preset][s], **((overrides or {}).get(s, {}))} for s in steps}
         runs_dir, checkpoint = cache / "runs", ""
         for step in steps:
             p = _step_parameters(step, domain, run, values, tiles, raw, runs_dir, checkpoint)
@@ -296,36 +344,38 @@ def run_report(
 @dataclass
 class ReportJob:
     "What `pgd_report` runs: the domains, the run sizes and the data."
-    domain:str="all"  # a domain, or all three
+    domain:str="all"  # a domain, all three, or cross (one network for three domains against one per domain)
     preset:str="demo"  # run sizes (demo: CPU minutes; smoke: seconds; gpu: a real dataset)
     data_root:str=""  # raw dataset in a known layout (empty: the embedded demo data)
     reports:str="reports"  # reports folder
     kimg:float|None=None  # training length, thousands of images (none: the preset's)
 
     def __post_init__(self):
-        if self.data_root and self.domain == "all":
+        if self.data_root and self.domain in ("all", CROSS):
             raise ConfigError(
                 "data_root is one dataset, of one domain", "ReportJob.data_root", "give the dataset's domain with it"
             )
 
 # %% ../nbs/18_reports.ipynb #3751eb4b
+def _steps(domain:str) -> tuple: return (CROSS,) if domain == CROSS else STEPS
+
 def main(argv=None):
-    "CLI: pgd_report --domain D|all [--preset demo] [--data_root R] [--reports reports]"
+    "CLI: pgd_report --domain D|all|cross [--preset demo] [--data_root R] [--reports reports]"
     ap = option_parser(
         "pgd_report",
         "Run train → restore → evaluate with papermill and publish HTML reports.",
         ReportJob,
-        choices={"domain": (*DOMAINS, "all"), "preset": tuple(PRESETS)},
+        choices={"domain": (*DOMAINS, "all", CROSS), "preset": tuple(PRESETS)},
         switches=("dry_run",),
     )
     def work(a):
         (job,) = configs_from_args(a, ReportJob)
         domains = list(DOMAINS) if job.domain == "all" else [job.domain]
-        overrides = {"train": {"kimg": job.kimg}} if job.kimg is not None else {}
+        overrides = {"train": {"kimg": job.kimg}, CROSS: {"kimg_each": job.kimg}} if job.kimg is not None else {}
         if a.dry_run:
             return print(
                 json.dumps(
-                    {d: {s: {**PRESETS[job.preset][s], **overrides.get(s, {})} for s in STEPS} for d in domains},
+                    {d: {s: {**PRESETS[job.preset][s], **overrides.get(s, {})} for s in _steps(d)} for d in domains},
                     indent=1,
                 )
             )

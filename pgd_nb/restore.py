@@ -95,6 +95,12 @@ def auto_batch(device, samples:int, tile:int) -> int:
     if torch.device(device).type != "cpu": return 4
     return max(1, CPU_BATCH_PIXELS // (samples * tile * tile))
 
+def _plane(fm:ForwardModel, c:int) -> ForwardModel:
+    "The forward model of channel c alone."
+    bg = fm.background_e
+    return replace(fm, counts=None if fm.counts is None else (fm.counts[c],),
+                   background_e=bg[c : c + 1] if np.ndim(bg) == 3 else bg)
+
 def restore_planes(
     prior: Prior,
     y_e: np.ndarray,
@@ -110,6 +116,12 @@ def restore_planes(
 
     cfg = cfg or RestoreConfig()
     C, H, W = y_e.shape
+    if C > prior.channels == 1:  # a colour frame and a gray network (prior mismatch): plane by plane
+        parts = [restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
+                 for c in range(C)]
+        cat = lambda k, axis: np.concatenate([getattr(r, k) for r in parts], axis)
+        return replace(parts[0], mean_u=cat("mean_u", 0), std_u=cat("std_u", 0), samples_u=cat("samples_u", 1),
+                       tiles=sum(r.tiles for r in parts), seconds=sum(r.seconds for r in parts))
     labels = prior.labels(domain)
     tile = prior.tile_size(H, W, cfg.tile)
     grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))

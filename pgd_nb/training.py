@@ -34,7 +34,8 @@ from .utils import cache_lock, resolve_device, write_json
 
 # %% auto #0
 __all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'validation_loss', 'data_record',
-           'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'main']
+           'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'demo_config', 'finished_run', 'train_or_reuse',
+           'run_summary', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -474,6 +475,52 @@ def demo_checkpoint(
             )
         )
 
+
+# %% ../nbs/12_training.ipynb #644c2d2a
+def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:int=16, crop:int=64, seed:int=0,
+                device:str="auto") -> TrainConfig:
+    """The options of a demo training run (train.ipynb, cross.ipynb): ten ticks, a checkpoint every two, all five kept
+    (train.ipynb measures each: how the prior improves with training)."""
+    return TrainConfig(data=str(tiles), out=str(out), domains=tuple(domains), preset=preset, kimg=kimg, batch=batch,
+                       crop=crop, seed=seed, device=device, tick_kimg=max(kimg / 10, batch / 1000),
+                       checkpoint_every_ticks=2, keep_checkpoints=5)
+
+# where, how fast and what is kept, not what is learnt (checkpoints draw no random numbers and do not choose best.pt)
+_NOT_DECIDING = ("out", "device", "desc", "workers", "checkpoint_every_ticks", "keep_checkpoints")
+
+def finished_run(cfg:TrainConfig) -> Path|None:
+    """The newest run folder in cfg.out that finished exactly this training: the same options (σ_data too when cfg
+    gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached."""
+    want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
+    if cfg.sigma_data is None: want.pop("sigma_data")
+    shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
+    for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
+        try:
+            opts = json.loads((run / "training_options.json").read_text())
+            done = json.loads((run / "stats.jsonl").read_text().splitlines()[-1])["kimg"] >= cfg.kimg - 1e-9
+            same_data = json.loads((run / "data.json").read_text())["metadata_sha1"] == shas
+        except (OSError, ValueError, KeyError, IndexError):  # unfinished, damaged or foreign folders are not reused
+            continue
+        if done and same_data and (run / "best.pt").is_file() and all(opts.get(k) == v for k, v in want.items()):
+            return run
+    return None
+
+def train_or_reuse(cfg:TrainConfig, progress:bool=False) -> tuple[Path, bool]:
+    "(run folder, reused): a finished run of exactly these options and tiles, else a new one trained now."
+    run = finished_run(cfg)
+    return (run, True) if run is not None else (train(cfg, progress=progress), False)
+
+
+def run_summary(run) -> dict:
+    "A run's length and cost from its stats.jsonl: kimg, images, training seconds, images per second, losses."
+    stats = [json.loads(l) for l in (Path(run) / "stats.jsonl").read_text().splitlines()]
+    val = [s["val_loss"] for s in stats if s.get("val_loss") is not None]
+    kimg = [0.0] + [s["kimg"] for s in stats]
+    return {"kimg": stats[-1]["kimg"], "images": int(round(stats[-1]["kimg"] * 1000)),
+            "train_seconds": sum(s["sec_per_kimg"] * (k1 - k0) for s, k0, k1 in zip(stats, kimg, kimg[1:])),
+            "img_per_s": float(np.median([s["img_per_s"] for s in stats])), "final_loss": stats[-1]["loss"],
+            "first_val_loss": val[0] if val else None, "final_val_loss": val[-1] if val else None,
+            "best_val_loss": min(val) if val else None}
 
 # %% ../nbs/12_training.ipynb #5334fcdc
 def main(argv=None):

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BIN = Path(sys.executable).parent
@@ -74,3 +75,35 @@ def test_cli_rejects_bad_input_without_a_traceback(tmp_path):
     assert r.returncode == 0 and set(json.loads(r.stdout)) == {"photography", "microscopy", "astronomy"}
     r = subprocess.run([BIN / "pgd_evaluate", "--domain", "astronomy", "--out", tmp_path, "--protocol", "split"], capture_output=True, text=True)
     assert r.returncode == 2 and "checkpoint" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_page_measures_the_prior(smoke):
+    reports, r = smoke
+    run = next((reports / "astronomy").iterdir())
+    q = json.loads((run / "metrics.json").read_text())["prior_quality"]
+    assert len(q["denoising"]) == 9 and all(np.isfinite(x["network"]) and np.isfinite(x["classical"]) for x in q["denoising"])
+    sig = [x["sigma"] for x in q["denoising"]]
+    assert sig == sorted(sig) and sig[0] > 0 and "test observations" in q["sigma_source"]
+    assert {"ode", "sde"} == set(q["samples"]) and all(0 < s["std_ratio"] < 10 for s in q["samples"].values())
+    assert isinstance(q["flags"], list) and (run / "prior_quality.png").is_file()
+    assert "Denoising PSNR on held-out tiles" in (run / "train.html").read_text()
+
+
+def test_cross_report_fills_the_matrix(tmp_path):
+    r = subprocess.run([BIN / "pgd_report", "--domain", "cross", "--preset", "smoke", "--reports", tmp_path],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = next((tmp_path / "cross").iterdir())
+    nb = json.loads((run / "cross.ipynb").read_text())
+    outs = [o for c in nb["cells"] for o in c.get("outputs", [])]
+    assert not [o for o in outs if o["output_type"] == "error" or o.get("name") == "stderr"]
+    m = json.loads((run / "metrics.json").read_text())
+    kinds = [x["kind"] for x in m["cross"]]
+    # per test domain: its own network, two foreign ones, the joint one and the joint one under a wrong label
+    assert len(m["cross"]) == 15 and {k: kinds.count(k) for k in set(kinds)} == {"own": 3, "mismatch": 6, "joint": 3, "wrong label": 3}
+    assert all(np.isfinite(x["psnr"]) and x["frames"] == 1 for x in m["cross"])
+    joint = next(n for n in m["networks"] if n["network"] == "all")
+    alone = sum(n["images"] for n in m["networks"] if n["network"] != "all")
+    assert abs(joint["images"] - alone) <= 3 * 8  # equal compute, to a batch per network
+    assert "dB" in m["verdict"] and (run / "cross.png").is_file()
+    assert "cross/" + run.name + "/cross.html" in (tmp_path / "index.html").read_text()
