@@ -157,10 +157,13 @@ def build_index(reports:Path) -> Path:
     return out
 
 # %% ../nbs/18_reports.ipynb #785bbc19
-def _latest_done(reports:Path, domain:str, preset:str="demo") -> Path|None:
-    "The newest run folder of a domain whose report finished."
-    runs = sorted(reports.glob(f"{domain}/*-{preset}/params.json"))
-    done = [p.parent for p in runs if json.loads(p.read_text()).get("status") == "done"]
+def _latest_done(reports:Path, domain:str, preset:str="demo", needs:str|None=None) -> Path|None:
+    "The newest run folder of a domain whose report finished (and whose metrics.json holds the key `needs`)."
+    def ok(params:Path) -> bool:
+        if json.loads(params.read_text()).get("status") != "done": return False
+        m = params.parent / "metrics.json"
+        return needs is None or (m.is_file() and needs in json.loads(m.read_text()))
+    done = [p.parent for p in sorted(reports.glob(f"{domain}/*-{preset}/params.json")) if ok(p)]
     return done[-1] if done else None
 
 def _results_section(run:Path) -> list[str]:
@@ -188,15 +191,16 @@ def _results_section(run:Path) -> list[str]:
                          + (f" {g(r, 'photometry_median_abs_rel_error_mean', 3)} |" if flux else ""))
         lines.append("")
     if ev.get("summary"): lines += [ev["summary"], ""]
-    return lines + _prior_lines(m.get("prior_quality"))
+    return lines
 
 def _prior_lines(q:dict|None) -> list[str]:
     "Markdown lines of a prior's quality (train.ipynb): its denoising margins and its samples' ratios."
     if not q: return []
     curve, st = q["denoising"], q["samples"]
     f = lambda v: "" if v is None else f"{v:.2f}"
+    source = q.get("sigma_source", "an unrecorded source").split(" (")[0]
     lines = [f"The prior (train.html): denoising PSNR minus {curve[0]['classical_method']}'s on held-out tiles, in dB, "
-             "at each σ (model units) of the test observations:", "",
+             f"at each σ (model units; levels from {source}):", "",
              "| σ | " + " | ".join(f"{r['sigma']:.3g}" for r in curve) + " |", "|---|" + "---|" * len(curve),
              "| network − classical | " + " | ".join(f"{r['margin']:+.2f}" for r in curve) + " |", "",
              "| sampler | std ratio | mean ratio | spectrum low / mid / high |", "|---|---|---|---|"]
@@ -205,6 +209,24 @@ def _prior_lines(q:dict|None) -> list[str]:
         lines.append(f"| {k} | {f(v['std_ratio'])} | {f(v['mean_ratio'])} | {bands} |")
     flags = q.get("flags") or []
     return lines + ["", f"Flagged: {'; '.join(flags)}." if flags else "Nothing flagged.", ""]
+
+def _prior_section(run:Path) -> list[str]:
+    "Markdown lines of a report's prior: how it was trained, what it has learnt, how much more training would help."
+    p, m = json.loads((run / "params.json").read_text()), json.loads((run / "metrics.json").read_text())
+    need, curve = m.get("kimg_to_reach") or {}, m.get("checkpoint_curve") or []
+    last = curve[-1] if curve else {}
+    met = {"margin": last.get("min_margin", -1) >= 0, "std": abs(last.get("sde_std_ratio", 0) - 1) <= 0.1}
+    f = lambda k: (f"met at {last['kimg']:g} kimg" if met[k] else "not met, and not approached on the trend"
+                   if need.get(k) is None else f"not met; the trend reaches it at ≈ {need[k]:.0f} kimg")
+    lines = [f"Prior of `{run.parent.name}/{run.name}` (train step {p['steps']['train']['seconds']:.0f} s): "
+             f"`{m['run']}`, {m['kimg']:g} kimg in {m['train_seconds']:.0f} s at {m['img_per_s']:.1f} img/s, "
+             f"best validation loss {m['best_val_loss']:.4f}.", ""]
+    lines += _prior_lines(m.get("prior_quality"))
+    if curve:
+        lines += ["By checkpoint (kimg: worst margin dB / SDE std ratio): "
+                  + ", ".join(f"{r['kimg']:g}: {r['min_margin']:+.2f} / {r['sde_std_ratio']:.2f}" for r in curve)
+                  + f". Margin ≥ 0 at every σ: {f('margin')}; SDE std within 10 %: {f('std')}.", ""]
+    return lines
 
 def _cross_lines(run:Path) -> list[str]:
     "Markdown lines of the newest cross report: the networks, the matrix and its verdict."
@@ -223,10 +245,11 @@ def _cross_lines(run:Path) -> list[str]:
     return lines + ["", m.get("verdict", ""), ""]
 
 def write_results(reports="reports", out="docs/results.md", preset:str="demo") -> Path:
-    "Write the results page from the newest finished report of each domain; copy a thumbnail beside it."
+    """Write the results page from the newest finished report of each domain (and the newest that measured its prior,
+    which may be a train-only report), and the newest cross report; copy a thumbnail beside it."""
     import shutil
     reports, out = Path(reports), Path(out)
-    runs = [r for r in (_latest_done(reports, d, preset) for d in DOMAINS) if r is not None]
+    runs = [r for r in (_latest_done(reports, d, preset, "evaluate") for d in DOMAINS) if r is not None]
     if not runs:
         raise ConfigError(f"no finished {preset} report under {reports}", "reports",
                           "run `make report` first (DOMAIN=all for every domain)")
@@ -234,7 +257,9 @@ def write_results(reports="reports", out="docs/results.md", preset:str="demo") -
              "do not edit by hand. PSNR in dB against the demo's noise-free truth on each reference's range, "
              "means over the test frames; coverage: the fraction of clean pixels between the min and max of "
              "the samples (nominal (K − 1)/(K + 1)).", ""]
-    for run in runs: lines += _results_section(run)
+    for run in runs:  # the newest full report of each domain, and the newest measurement of its prior
+        prior = _latest_done(reports, json.loads((run / "params.json").read_text())["domain"], preset, "prior_quality")
+        lines += _results_section(run) + ([] if prior is None else _prior_section(prior))
     cross = _latest_done(reports, CROSS, preset)
     if cross is not None and (cross / "metrics.json").is_file(): lines += _cross_lines(cross)
     thumb = runs[0] / "thumbnail.png"
@@ -274,8 +299,8 @@ def _step_parameters(step:str, domain:str, run:Path, values:dict, tiles:Path, ra
     "The papermill parameters of a step: the preset's values, where its data are, where its figures go."
     p = {"domain": domain, "report_dir": str(run), **values[step]}
     if step == CROSS: return p | {"out_dir": str(runs_dir)}  # the notebook prepares every domain's data itself
-    extra = {"data_root": str(tiles), "out_dir": str(runs_dir)} if step == "train" else {"raw_root": str(raw),
-                                                                                         "checkpoint": checkpoint}
+    extra = {"data_root": str(tiles), "raw_root": str(raw), "out_dir": str(runs_dir)} if step == "train" else {
+        "raw_root": str(raw), "checkpoint": checkpoint}
     return p | extra
 
 def run_report(
