@@ -43,6 +43,7 @@ setuptools.setup(
     ] + [f"Programming Language :: Python :: {v}" for v in py_versions[py_versions.index(min_python):]],
     packages=setuptools.find_packages(include=[cfg["lib_name"], cfg["lib_name"] + ".*"]),
     include_package_data=True,
+    package_data={cfg["lib_name"]: ["*.json"]},  # demo_sweep.json: the evidence behind the demo's training options
     python_requires=">=" + min_python,
     install_requires=requirements,
     extras_require={"dev": dev_requirements, "bm3d": ["bm3d"]},

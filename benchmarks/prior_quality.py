@@ -1,7 +1,7 @@
 """What has a trained prior learnt? Its denoising curve against a classical denoiser and its samples against data.
 
     python benchmarks/prior_quality.py RUN_OR_CHECKPOINT [...] [--domains D,..] [--tiles 16] [--samples 16]
-        [--sde_levels 40] [--crop 64] [--out figures.json]
+        [--curve_tiles 0] [--sde_levels 40] [--crop 64] [--out figures.json]
 
 For each checkpoint (a run folder of pgd_train, or a .pt file in one) and each domain it was trained on
 (or --domains), runs `pgd_nb.evaluate.measure_prior` on the demo data in .cache (the measurements of
@@ -43,6 +43,7 @@ def main():
     ap.add_argument("checkpoints", nargs="+")
     ap.add_argument("--domains", default="")
     ap.add_argument("--tiles", type=int, default=16)
+    ap.add_argument("--curve_tiles", type=int, default=0, help="crops of the denoising curve (0: all --tiles)")
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--sde_levels", type=int, default=40)
     ap.add_argument("--crop", type=int, default=64)
@@ -56,7 +57,8 @@ def main():
         for domain in (a.domains.split(",") if a.domains else prior.domains):
             raw, tiles = demo_tiles(domain, cache)
             t0 = time.perf_counter()
-            q = measure_prior(prior, domain, raw, tiles, a.crop, a.tiles, a.samples, a.sde_levels, a.seed)
+            q = measure_prior(prior, domain, raw, tiles, a.crop, a.tiles, a.samples, a.sde_levels, a.seed,
+                              a.curve_tiles or None)
             q.pop("clean"), q.pop("draws")
             name = f"{Path(prior.checkpoint).parent.name}/{Path(prior.checkpoint).name} (step {prior.step})"
             print(block(name, domain, q, time.perf_counter() - t0), flush=True)

@@ -5,7 +5,6 @@
 # %% ../nbs/11b_checkpoints.ipynb #535acc43
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from .calibration import DOMAINS, Scaling, get_sensor
 from .edm import EDMPrecond, inference_precision
 from .errors import CheckpointError
 from .networks import make_network
-from .utils import atomic_write
+from .utils import atomic_write, read_json
 
 # %% auto #0
 __all__ = ['save_checkpoint', 'load_checkpoint', 'latest_checkpoint', 'Prior', 'load_prior']
@@ -93,7 +92,7 @@ def _recorded_scalings(state:dict, run_dir:Path) -> dict:
     "{domain: Scaling fields} from a checkpoint, else from its run's data.json, else empty."
     if state.get("scaling"): return state["scaling"]
     data = run_dir / "data.json"
-    return json.loads(data.read_text())["scalings"] if data.is_file() else {}
+    return read_json(data)["scalings"] if data.is_file() else {}
 
 
 # %% ../nbs/11b_checkpoints.ipynb #e4c7ec42
@@ -119,7 +118,7 @@ def load_prior(checkpoint, device="cpu",
         raise CheckpointError(
             "has no training_options.json next to it", path, "keep checkpoints inside their run folder"
         )
-    opts = json.loads(opts_path.read_text())
+    opts = read_json(opts_path)
     state = load_checkpoint(path)
     domains = tuple(opts["domains"])
     channels = max(DOMAINS[d].channels for d in domains)

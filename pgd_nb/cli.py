@@ -12,7 +12,7 @@ from dataclasses import MISSING, asdict, fields
 
 from fastcore.docments import docments
 
-from .errors import ConfigError, PGDError
+from .errors import ConfigError, PGDError, typed_resource_error
 
 # %% auto #0
 __all__ = ['field_kind', 'parse_value', 'option_parser', 'configs_from_args', 'show_config', 'run_cli']
@@ -156,12 +156,14 @@ def show_config(*configs, **extra) -> str:
 # %% ../nbs/00c_cli.ipynb #ed3ee0c7
 def run_cli(prog:str, parser:argparse.ArgumentParser, work, argv=None) -> int:
     """Parse argv and call work(args): exit code 0, or what work returns; 2 for a ConfigError (usage), 1 for any other
-    PGDError (failed work)."""
+    PGDError (failed work), a full disk or exhausted memory among them (`typed_resource_error`)."""
     args = parser.parse_args(argv)  # argparse itself exits with 2 on a malformed option
     try: return int(work(args) or 0)
     except ConfigError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
-    except PGDError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+    except (PGDError, OSError, MemoryError) as e:
+        typed = typed_resource_error(e, prog)
+        if not isinstance(typed, PGDError): raise
+        print(f"{prog}: error: {typed}", file=sys.stderr)
         return 1

@@ -5,7 +5,6 @@
 # %% ../nbs/09_data.ipynb #848aff21
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ from fastcore.basics import patch
 
 from .calibration import DOMAINS, Scaling, scaled_to_model
 from .errors import ConfigError, LayoutError
+from .utils import read_json
 from .transforms import apply_dihedral
 
 # %% auto #0
@@ -27,7 +27,7 @@ def load_metadata(root, domain:str) -> dict:
     if not path.is_file():
         raise LayoutError(f"no preprocessed tiles for {domain} (missing {path.name})", Path(root) / domain,
                           f"run pgd_preprocess --domain {domain} --out {root} first")
-    return json.loads(path.read_text())
+    return read_json(path)
 
 # %% ../nbs/09_data.ipynb #25fbadd9
 def metadata_scaling(meta:dict, where=None) -> Scaling:

@@ -5,7 +5,6 @@
 # %% ../nbs/07_demo_data.ipynb #070f7ec2
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from .calibration import BAYER_RGGB, XTRANS, DOMAINS, get_sensor, sensor_gain_re
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .errors import ConfigError, PGDError
 from .io import write_dng, write_fits, write_mrc, write_tiff
-from .utils import save_npy, write_json
+from .utils import read_json, save_npy, write_json
 
 # %% auto #0
 __all__ = ['DEMO_VERSION', 'DEMO_SIZES', 'observe_adu', 'make_demo_dataset', 'DemoDataJob', 'main']
@@ -359,7 +358,7 @@ def make_demo_dataset(domain:str,  # "photography", "microscopy" or "astronomy"
     out_dir = Path(out_dir)
     manifest_path = out_dir / "demo_manifest.json"
     if manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
+        manifest = read_json(manifest_path)
         if (manifest.get("domain"), manifest.get("seed"), manifest.get("small"), manifest.get("version")) == (
             domain, seed, small, DEMO_VERSION
         ):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # %% auto #0
 __all__ = ['PGDError', 'FileFormatError', 'UnsupportedFormatError', 'CalibrationError', 'LayoutError', 'CheckpointError',
-           'ConfigError', 'check_positive']
+           'ConfigError', 'DiskFullError', 'OutOfMemoryError', 'check_positive', 'typed_resource_error']
 
 # %% ../nbs/00_errors.ipynb #f74eb255
 class PGDError(Exception):
@@ -42,6 +42,12 @@ class CheckpointError(PGDError, RuntimeError):
 class ConfigError(PGDError, ValueError):
     "An option or notebook parameter has an invalid value."
 
+class DiskFullError(PGDError, OSError):
+    "A write failed because the disk (or quota) is full; files written whole before it are kept."
+
+class OutOfMemoryError(PGDError, MemoryError):
+    "The work needs more memory than the machine has."
+
 # %% ../nbs/00_errors.ipynb #c987c17d
 def check_positive(value:float,  # the number to check
                    name:str,  # what it is, e.g. "gain_e_per_adu"
@@ -54,3 +60,19 @@ def check_positive(value:float,  # the number to check
     if not (v > 0 and v < float('inf')):
         raise error(f"{name} must be finite and > 0, got {value!r}", source=source, fix=f"give {name} a positive value")
     return v
+
+# %% ../nbs/00_errors.ipynb #31e3df47
+def typed_resource_error(e:BaseException,  # an exception that escaped some work
+                         where=None,  # what was being done (a file, a command), when the exception does not say
+                        ) -> BaseException:
+    "`DiskFullError` for ENOSPC/EDQUOT, `OutOfMemoryError` for a MemoryError (or a torch out-of-memory), else `e`."
+    import errno
+    if isinstance(e, PGDError): return e
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError("no space left on the device", e.filename or where,
+                             "free space there (or point --out at a larger disk) and rerun: finished results are "
+                             "kept and reused, half-written files are never left under their final names")
+    if isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError":
+        return OutOfMemoryError(f"out of memory ({e})" if str(e) else "out of memory", where,
+                                "lower the batch, the number of samples or the tile size, or use a larger machine")
+    return e

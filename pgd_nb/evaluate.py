@@ -31,14 +31,14 @@ from .metrics import bayes_margins, block_errors, sample_statistics, ssim
 from .noise import LIKELIHOODS, sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
-from .utils import atomic_write, provenance, resolve_device, write_json
+from .utils import atomic_write, provenance, read_json, resolve_device, sweep_temps, write_json
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
            'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table',
            'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'prior_quality',
-           'plot_prior_quality', 'held_out_crops', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach',
-           'plot_examples', 'run_evaluation', 'main']
+           'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach',
+           'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -116,7 +116,8 @@ def _metric_row(name:str, est_e, seconds:float, y, clean, ref_u, fm:ForwardModel
 
 def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u, clean):
     "Our posterior mean (electrons), per-pixel std (scaled) and calibration: coverage, samples' χ² beside the truth's."
-    r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, cfg.restore, sensor=sensor, progress=False)
+    r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, replace(cfg.restore, keep_samples=True),
+                       sensor=sensor, progress=False)  # the samples give coverage and χ²
     no_interval = {"coverage": None, "nominal": None}
     cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.restore.samples > 1 else no_interval
     chi2 = lambda e: reduced_chi2(y, _expected(fm, e), fm.read_noise_e, fm.counts, bad)
@@ -159,7 +160,7 @@ def demo_truth(raw_root, clean_path, frame:int=0, raw=None,  # raw: the clean fi
     man = Path(raw_root) / "demo_manifest.json"
     if not man.is_file(): return None
     rel = Path(clean_path).resolve().relative_to(Path(raw_root).resolve()).as_posix()
-    entry = next((f for f in json.loads(man.read_text())["files"] if f["file"] == rel and f.get("truth")), None)
+    entry = next((f for f in read_json(man)["files"] if f["file"] == rel and f.get("truth")), None)
     if entry is None: return None
     t = np.load(Path(raw_root) / entry["truth"]).astype(np.float32)
     raw = raw if raw is not None else read_raw(clean_path)  # for its CFA
@@ -545,17 +546,25 @@ def held_out_crops(tiles_root, domain:str, n:int, crop:int, channels:int|None=No
     corners = torch.randint(0, T - crop + 1, (n, 2), generator=g).tolist()
     return torch.stack([ds[i]["x"][:, y : y + crop, x : x + crop] for i, (y, x) in zip(picks, corners)])
 
-def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=16, samples:int=16,
-                  sde_levels:int=40, seed:int=0) -> dict:
-    """`prior_quality` on held-out crops, at σ levels read from three test observations of raw_root (a fixed span
-    0.005–1 where there are none), with `sigma_source` saying which and `clean` the crops."""
-    clean = held_out_crops(tiles_root, domain, tiles, crop, DOMAINS[domain].channels, seed)
+def noise_levels(domain:str, raw_root, scaling:Scaling, levels:int=9, seed:int=0) -> tuple[np.ndarray, str]:
+    """(σ levels in model units, where they came from): `observation_sigmas` of three test observations of raw_root
+    under `scaling`, or a fixed span 0.005–1 where raw_root has none. Training validates at these levels (the held-out
+    denoising loss that picks best.pt) and the diagnostics measure at them."""
     try:
-        sigmas = observation_sigmas(test_observations(domain, raw_root, 3, 0, seed, "auto", prior.scaling(domain)))
-        source = "the 2nd–98th percentile of the per-pixel noise std of three test observations"
+        sigmas = observation_sigmas(test_observations(domain, raw_root, 3, 0, seed, "auto", scaling), levels)
+        return sigmas, "the 2nd–98th percentile of the per-pixel noise std of three test observations"
     except PGDError as e:  # tiles without their raw data: no observations to read the noise levels from
-        sigmas, source = np.geomspace(0.005, 1.0, 9), f"a fixed span (no test observations: {e})"
-    q = prior_quality(prior, domain, clean, sigmas, samples=samples, sde_levels=sde_levels, seed=seed)
+        return np.geomspace(0.005, 1.0, levels), f"a fixed span (no test observations: {e})"
+
+def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=16, samples:int=16,
+                  sde_levels:int=40, seed:int=0, curve_tiles:int|None=None) -> dict:
+    """`prior_quality` on held-out crops (the denoising curve on the first `curve_tiles` of them, all by default: the
+    classical denoiser is the dear part), at the `noise_levels` of raw_root, with `sigma_source` saying where they came
+    from and `clean` the crops."""
+    clean = held_out_crops(tiles_root, domain, tiles, crop, DOMAINS[domain].channels, seed)
+    sigmas, source = noise_levels(domain, raw_root, prior.scaling(domain), seed=seed)
+    q = prior_quality(prior, domain, clean, sigmas, samples=samples, sde_levels=sde_levels,
+                      curve_tiles=curve_tiles or tiles, seed=seed)
     return q | {"sigma_source": source, "clean": clean}
 
 
@@ -578,15 +587,24 @@ def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:li
                      "sde_std_ratio": float(draws.std() / data_std)})
     return rows
 
-def kimg_to_reach(kimg, values, target:float, last:int=3) -> float|None:
+def kimg_to_reach(kimg, values, target:float, last:int=3, reach:float=1000.0) -> float|None:
     """Training length (kimg) at which a figure reaches `target` on a straight line in ln(kimg) through its `last`
-    points (least squares); None where the line does not rise toward the target."""
+    points (least squares); None where the line does not rise toward the target, or reaches it only beyond `reach`
+    times the last length (a line that flat says nothing about training longer)."""
     k, v = np.log(np.asarray(kimg, float)[-last:]), np.asarray(values, float)[-last:]
     if len(k) < 2: return None
     b, a = np.polyfit(k, v, 1)
     if v[-1] >= target: return float(np.exp(k[-1]))
-    return float(np.exp((target - a) / b)) if b > 0 else None
+    if b <= 0 or (target - a) / b > k[-1] + math.log(reach): return None
+    return float(np.exp((target - a) / b))
 
+
+def kimg_needed(curve:list[dict]) -> dict:
+    """From `checkpoint_curve` rows: the kimg at which the worst denoising margin reaches 0 dB ("margin") and the SDE
+    samples' std comes within 10 % of the data's ("std"), by `kimg_to_reach`."""
+    k = [r["kimg"] for r in curve]
+    return {"margin": kimg_to_reach(k, [r["min_margin"] for r in curve], 0.0),
+            "std": kimg_to_reach(k, [-abs(r["sde_std_ratio"] - 1) for r in curve], -0.1)}
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
 def plot_examples(examples:list[dict], path=None, zoom:int=32):
@@ -658,6 +676,7 @@ def run_evaluation(cfg:EvalConfig, progress:bool=True) -> dict:
     example images for the split)."""
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_temps(out)  # what a killed evaluation left half-written
     t0 = time.perf_counter()
     raw = Path(cfg.raw_root) if cfg.raw_root else None
     metrics = {"config": asdict(cfg), "provenance": provenance(cfg.restore.seed), "tables": {}}

@@ -14,11 +14,12 @@ import numpy as np
 
 from .calibration import SENSORS, Sensor, adu_to_electrons, get_sensor, quantization_variance_e2
 from .calibration import sensor_gain_read_noise
-from .errors import CalibrationError, FileFormatError, UnsupportedFormatError
+from .errors import CalibrationError, FileFormatError, UnsupportedFormatError, typed_resource_error
 from .utils import atomic_write
 
 # %% auto #0
-__all__ = ['RAW_EXTENSIONS', 'RawFrame', 'write_dng', 'write_tiff', 'write_mrc', 'write_fits', 'detect_format', 'read_raw']
+__all__ = ['RAW_EXTENSIONS', 'RawFrame', 'write_dng', 'write_tiff', 'write_mrc', 'write_fits', 'detect_format',
+           'check_calibration', 'read_raw']
 
 # %% ../nbs/03_io.ipynb #190fd900
 @dataclass
@@ -438,6 +439,42 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
 # %% ../nbs/03_io.ipynb #6e348458
 _READERS = {"camera_raw": _read_camera_raw, "tiff": _read_tiff, "mrc": _read_mrc, "fits": _read_fits}
 
+# where each calibration value comes from, per format: what an error names
+_KEYS = {"fits": {"gain_e_per_adu": "CCDGAIN", "exposure_s": "EXPTIME", "read_noise_e": "READNSEA-D × √NCOMBINE",
+                  "reads": "NCOMBINE"},
+         "camera_raw": {"exposure_s": "ExposureTime (EXIF)", "gain_e_per_adu": "the sensor's gain at this ISO",
+                        "read_noise_e": "the sensor's read noise at this ISO", "black_level": "BlackLevel",
+                        "white_level": "WhiteLevel"}}
+# generous physical bounds: no detector has a gain above 1000 e⁻/ADU, a read noise above 10⁴ e⁻ or an exposure of
+# more than 10⁷ s (16 weeks); a value beyond them is a damaged or mistyped header
+_BOUNDS = {"gain_e_per_adu": (0.0, 1e3), "read_noise_e": (-1e-12, 1e4), "exposure_s": (0.0, 1e7)}
+
+def check_calibration(frame:RawFrame, fmt:str="tiff") -> RawFrame:
+    """Raise a CalibrationError naming the file and the header key of the first calibration value that is not a
+    finite number within its physical range (gain, read noise, exposure time, black and white level, reads)."""
+    keys = _KEYS.get(fmt, {})
+    def refuse(name, value, rule):
+        key = keys.get(name, name)
+        raise CalibrationError(f"{key} is {value!r}: {rule}", frame.source,
+                               f"correct {key} in the file (or read it with a measured sensor: --sensor cam.json)")
+    for name, (lo, hi) in _BOUNDS.items():
+        v = getattr(frame, name)
+        if v is None: continue
+        try: ok = lo < float(v) <= hi
+        except (TypeError, ValueError): ok = False
+        if not ok: refuse(name, v, f"it must be a number in ({max(lo, 0):g}, {hi:g}]" if lo >= 0 else
+                          f"it must be a number in [0, {hi:g}]")
+    black = np.asarray(frame.black_level, np.float64)
+    if not np.isfinite(black).all(): refuse("black_level", black.tolist(), "it must be finite")
+    if frame.unit.startswith("adu"):
+        if not (np.isfinite(frame.white_level) and frame.white_level > 0):
+            refuse("white_level", frame.white_level, "it must be a finite number > 0")
+        if black.max() >= frame.white_level:
+            refuse("black_level", black.max(), f"it must be below the white level {frame.white_level:g}")
+    if not (isinstance(frame.reads, int) and frame.reads >= 1):
+        refuse("reads", frame.reads, "it must be an integer ≥ 1")
+    return frame
+
 def read_raw(path,  # camera raw (ARW, RAF, DNG, NEF, CR2, …), TIFF, MRC or FITS file
              sensor:str|Sensor|None=None,  # override the sensor the file maps to
             ) -> RawFrame:
@@ -448,6 +485,7 @@ def read_raw(path,  # camera raw (ARW, RAF, DNG, NEF, CR2, …), TIFF, MRC or FI
     try:
         frame = _READERS[fmt](path, sensor)
     except FileFormatError: raise
+    except MemoryError as e: raise typed_resource_error(e, path) from e  # the machine's limit, not a damaged file
     except Exception as e:
         raise FileFormatError(
             f"cannot read it as {fmt} ({type(e).__name__}: {e})",
@@ -456,4 +494,5 @@ def read_raw(path,  # camera raw (ARW, RAF, DNG, NEF, CR2, …), TIFF, MRC or FI
         ) from e
     if frame.data.ndim not in (2, 3) or min(frame.data.shape[-2:]) < 2:
         raise FileFormatError(f"expected an image or a stack of images, got shape {frame.data.shape}", path)
+    check_calibration(frame, fmt)
     return frame

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError, LayoutError
+from .errors import CalibrationError, ConfigError, LayoutError
 from .io import RAW_EXTENSIONS
 
 # %% auto #0
@@ -91,7 +91,11 @@ def sid_layout(root, camera:str|None=None, seed:int=0) -> Layout:
     def parse(p):
         m = _SID_NAME.match(p.stem)
         if not m: raise LayoutError("file name is not <scene>_<shot>_<seconds>s", p, "keep SID's file names")
-        return m["scene"], float(m["t"])
+        t = float(m["t"])
+        if not (0 < t < math.inf):  # the exposure ratio divides by it
+            raise CalibrationError(f"exposure time {m['t']} s in the file name is not a positive number", p,
+                                   "rename the file with its exposure time in seconds (e.g. 10003_00_0.1s.ARW)")
+        return m["scene"], t
     pairs, splits = [], {}
     for cam in cameras:
         short, long = _raw_files(root / cam / "short"), _raw_files(root / cam / "long")

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import shutil
 import time
@@ -20,15 +19,15 @@ from .calibration import DOMAINS, CameraOffset, Scaling, choose_scale, estimate_
 from .calibration import estimate_pair_offset
 from .demo_data import make_demo_dataset
 from .cli import configs_from_args, option_parser, run_cli, show_config
-from .errors import ConfigError, PGDError
+from .errors import ConfigError, DiskFullError, FileFormatError, OutOfMemoryError, PGDError, typed_resource_error
 from .io import read_raw
-from .utils import cache_lock, write_json
+from .utils import cache_lock, read_json, sweep_temps, write_json
 from .layouts import Layout, find_layout, observation_noise_e, thinned_observation
 from .tiling import TileGrid
 from .transforms import frames_to_planes
 
 # %% auto #0
-__all__ = ['Unit', 'layout_units', 'preprocess', 'demo_tiles', 'PreprocessJob', 'main']
+__all__ = ['Unit', 'layout_units', 'tile_stems', 'preprocess', 'demo_tiles', 'PreprocessJob', 'main']
 
 # %% ../nbs/08_preprocess.ipynb #8fbe0363
 @dataclass(frozen=True)
@@ -94,19 +93,42 @@ def _read_noise(frame, unit:Unit) -> float:
     "Gaussian σ (e⁻) of the unit's frames, quantization included (see `layouts.observation_noise_e`)."
     return observation_noise_e(frame.read_noise_e, frame.quantization_e2, unit.fraction, frame.exposure_read_noise_e)
 
+def _plain_stem(unit:Unit, data_root:Path) -> str:
+    stem = unit.path.relative_to(data_root).with_suffix("").as_posix().replace("/", "__")
+    return stem + (f"__thin{unit.fraction:g}" if unit.fraction is not None else "")
+
+def tile_stems(units:list, data_root:Path) -> tuple[dict, list[str]]:
+    """({unit key: tile name stem}, what was renamed): the file's path under data_root with / as __ (and the thinning
+    fraction), unless two units would share it (a/b.x and a__b.x, x.ARW and x.dng): those get their unit key
+    appended."""
+    plain = {u.key(data_root): _plain_stem(u, data_root) for u in units}
+    clash = {s for s in plain.values() if list(plain.values()).count(s) > 1}
+    stems = {k: f"{s}__{k[:8]}" if s in clash else s for k, s in plain.items()}
+    renamed = [f"{u.path.relative_to(data_root).as_posix()} ({u.role}) -> {stems[u.key(data_root)]}" for u in units
+               if plain[u.key(data_root)] in clash]
+    return stems, renamed
+
+def _fingerprint(unit:Unit) -> list:
+    "What decides whether a unit's finished tiles are still its: size and modification time of its files."
+    return [[p.stat().st_size, p.stat().st_mtime_ns] for p in (unit.path, unit.partner) if p is not None]
+
 def _tile_records(
     frame, unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, written: list,
-    scaling: Scaling,
-) -> list[dict]:
-    "Write the unit's tiles (and a bad-pixel mask where a tile has bad pixels) and return their metadata records."
+    scaling: Scaling, stem: str | None = None,
+) -> tuple[list[dict], int]:
+    """Write the unit's tiles (and a bad-pixel mask where a tile has bad pixels) and return (their metadata records,
+    non-finite pixels found). A NaN or inf pixel is stored as 0 and marked bad, so no loss ever sees it. `stem`: the
+    tiles' name stem (default: the file's path under data_root, `tile_stems` disambiguates clashes)."""
     s = frame.sensor
     rel = lambda p: p.relative_to(data_root).as_posix() if p is not None else None
-    stem = unit.path.relative_to(data_root).with_suffix("").as_posix().replace("/", "__")
-    if unit.fraction is not None:
-        stem += f"__thin{unit.fraction:g}"
-    records = []
+    stem = stem or _plain_stem(unit, data_root)
+    records, nonfinite = [], 0
     for i, planes, bad, info in _frames_e(frame, unit, seed, unit.key(data_root)):
         u = scaling.to_scaled(planes).astype(np.float32)
+        lost = ~np.isfinite(u).all(0)
+        if lost.any():
+            nonfinite += int(lost.sum())
+            bad, u = bad | lost, np.where(np.isfinite(u), u, np.float32(0))
         grid = TileGrid.for_sensor(u.shape[1], u.shape[2], s, tile, min_overlap)
         H, W = u.shape[1:]
         for t_data, t_bad, (r, c, y0, x0) in zip(
@@ -163,7 +185,7 @@ def _tile_records(
                     "bad_fraction": round(float(t_bad[:, :vh, :vw].mean()), 6),
                 }
             )
-    return records
+    return records, nonfinite
 
 # %% ../nbs/08_preprocess.ipynb #f66e4f12
 _LAST_READ: dict = {}  # the frame read last: the units of one file (clean, its thinned copies) follow each other
@@ -182,20 +204,25 @@ def _read(path:Path, sensor:str|None, black_adu:float|None):
 
 def _run_unit(
     unit: Unit, seed: int, data_root: Path, dom_dir: Path, tile: int, min_overlap: int, sensor: str | None,
-    scaling: Scaling, black_adu: float | None,
+    scaling: Scaling, black_adu: float | None, stems: dict | None = None,
 ) -> tuple[str, int, float, str | None]:
-    """Process one unit; returns (key, tiles written, megabytes read, error or None). A failure removes the unit's tiles
-    and is returned, not raised."""
+    """Process one unit; returns (key, tiles written, megabytes read, error or None). A failure of the file removes
+    the unit's tiles and is returned, not raised; a full disk or exhausted memory is no fault of the file and stops the
+    run (`typed_resource_error`)."""
     key, written = unit.key(data_root), []
     try:
         frame = _read(unit.path, sensor, black_adu)
-        records = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written, scaling)
+        records, nonfinite = _tile_records(frame, unit, seed, data_root, dom_dir, tile, min_overlap, written, scaling,
+                                           (stems or {}).get(key))
         part = dom_dir / ".parts" / f"{key}.json"
-        write_json(part, records, indent=None, sort_keys=True, allow_nan=False)
+        write_json(part, {"source": _fingerprint(unit), "nonfinite": nonfinite, "records": records}, indent=None,
+                   sort_keys=True, allow_nan=False)
         return key, len(records), unit.path.stat().st_size / 1e6, None
     except Exception as e:  # a bad file must not stop the others
         for w in written:
             w.unlink(missing_ok=True)
+        typed = typed_resource_error(e, f"tiles of {unit.path}")
+        if typed is not e: raise typed from e
         return key, 0, 0.0, f"{unit.path}: {type(e).__name__ + ': ' if not isinstance(e, PGDError) else ''}{e}"
 
 # %% ../nbs/08_preprocess.ipynb #5af3e9bd
@@ -273,7 +300,7 @@ def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|Non
     "(scaling, estimated camera offset or None) of the dataset, settled once and kept in .parts/dataset.json."
     path = dom_dir / ".parts" / "dataset.json"
     if path.is_file():
-        d = json.loads(path.read_text())
+        d = read_json(path)
         return Scaling(**d["scaling"]), CameraOffset(**d["camera_offset"]) if d["camera_offset"] else None
     probe = next((f for f in (_try_read(u.path, sensor) for u in units) if not isinstance(f, PGDError)), None)
     dark = None if probe is None or probe.black_level_known else _camera_offset(units, sensor)
@@ -283,6 +310,17 @@ def _dataset_calibration(layout:Layout, units:list, dom_dir:Path, sensor:str|Non
 
 
 # %% ../nbs/08_preprocess.ipynb #fd86d084
+def _finished_units(dom_dir:Path, units:list, root:Path) -> set:
+    "Keys of the units whose record file exists, is intact and was made from the files as they are now."
+    done = set()
+    for u in units:
+        part = dom_dir / ".parts" / f"{u.key(root)}.json"
+        if not part.is_file(): continue
+        try: rec = read_json(part)
+        except FileFormatError: continue  # damaged (or cut short by a kill): the unit is redone
+        if isinstance(rec, dict) and rec.get("source") == _fingerprint(u): done.add(u.key(root))
+    return done
+
 def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
                out_dir,  # tiles go to out_dir/<domain>/<split>/<role>/
                tile:int=256, min_overlap:int=32, workers:int=1, max_files:int|None=None, seed:int=0,
@@ -298,26 +336,29 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
     _check_settings(
         dom_dir,
         {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION,
-         "scale": str(scale), "offset": offset, "transform": transform}
+         "scale": str(scale), "offset": offset, "transform": transform,
+         "data_root": str(Path(layout.root).resolve()), "max_files": max_files}  # the data and its selection
         | ({"sensor": str(sensor)} if sensor else {}),
     )
-    for stale in dom_dir.rglob(".*.part"): stale.unlink()  # temporary files of a run that was killed
+    sweep_temps(dom_dir)  # what a killed run left half-written (a live run's temps are its own)
     t0 = time.perf_counter()  # the dataset's scale and offset count too
     units = layout_units(layout)[:max_files]
     scaling, dark = _dataset_calibration(
         layout, units, dom_dir, None if sensor is None else str(sensor), scale, offset, transform
     )
-    done = {p.stem for p in (dom_dir / ".parts").glob("*.json")}
+    done = _finished_units(dom_dir, units, Path(layout.root))
     todo = [u for u in units if u.key(layout.root) not in done]
     failed, n_tiles, mb = [], 0, 0.0
+    stems, renamed = tile_stems(units, Path(layout.root))
     args = (seed, Path(layout.root), dom_dir, tile, min_overlap, None if sensor is None else str(sensor), scaling,
-            dark and dark.offset_adu)
+            dark and dark.offset_adu, stems)
     bar = tqdm(total=len(todo), desc=f"preprocess {layout.domain}", unit="file", disable=not progress)
     if workers > 1:  # "spawn": LibRaw's OpenMP threads can deadlock in forked children
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_run_unit, u, *args): u for u in todo[:stop_after]}
             for fut in as_completed(futures):
                 try: key, n, m, err = fut.result()
+                except (DiskFullError, OutOfMemoryError): raise
                 except Exception as e:  # the worker died (a crash in a reader, out of memory): the pool is gone
                     key, n, m, err = (
                         None,
@@ -339,7 +380,7 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
     bar.close()
     seconds = time.perf_counter() - t0
     complete = stop_after is None or stop_after >= len(todo)
-    if complete: _merge(layout, units, dom_dir, tile, seed, scaling, dark)
+    nonfinite = _merge(layout, units, dom_dir, tile, seed, scaling, dark) if complete else None
     return {
         "domain": layout.domain,
         "units": len(units),
@@ -352,6 +393,8 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
         "complete": complete,
         "scaling": scaling,
         "camera_offset": dark,
+        "renamed": renamed,  # units whose tile names would have clashed, with the names they got
+        "nonfinite_pixels": nonfinite,  # NaN/inf pixels stored as 0 and marked bad (all units; None: not merged)
     }
 
 # %% ../nbs/08_preprocess.ipynb #7395b795
@@ -361,7 +404,7 @@ def _check_settings(dom_dir:Path, settings:dict):
     "Refuse to resume into a folder made with other settings (its tiles would be mixed with these)."
     path = dom_dir / ".parts" / "settings.json"
     if path.is_file():
-        old = json.loads(path.read_text())
+        old = read_json(path, f"delete {dom_dir} (tiles can be made again) and rerun")
         if old != settings:
             diff = ", ".join(f"{k} {old.get(k)} → {v}" for k, v in settings.items() if old.get(k) != v)
             raise ConfigError(
@@ -372,12 +415,17 @@ def _check_settings(dom_dir:Path, settings:dict):
     else:
         write_json(path, settings, indent=None, sort_keys=True)
 
-def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int, scaling:Scaling, dark:CameraOffset|None):
-    "metadata.json from the fragments of the units that succeeded, sorted by tile, written atomically."
-    tiles, missing = [], []
+def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int, scaling:Scaling, dark:CameraOffset|None) -> int:
+    """metadata.json from the fragments of the units that succeeded, sorted by tile, written atomically; returns the
+    non-finite pixels the units found (stored as 0, marked bad)."""
+    tiles, missing, nonfinite = [], [], 0
     for u in units:
         part = dom_dir / ".parts" / f"{u.key(layout.root)}.json"
-        if part.is_file(): tiles += json.loads(part.read_text())
+        if part.is_file():
+            rec = read_json(part, "delete it (its unit is then tiled again) and rerun")
+            rec = rec if isinstance(rec, dict) else {"records": rec, "nonfinite": 0}  # a record file of version 3
+            tiles += rec["records"]
+            nonfinite += rec["nonfinite"]
         else: missing.append(u.path.relative_to(layout.root).as_posix())
     tiles.sort(key=lambda r: r["tile"])
     meta = {
@@ -393,6 +441,7 @@ def _merge(layout:Layout, units:list, dom_dir:Path, tile:int, seed:int, scaling:
         "tiles": tiles,
     }
     write_json(dom_dir / "metadata.json", meta, sort_keys=True, allow_nan=False)
+    return nonfinite
 
 # %% ../nbs/08_preprocess.ipynb #49458c5a
 def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
@@ -477,5 +526,9 @@ def main(argv=None):
             f"{s['mb_read'] / max(s['seconds'], 1e-9):.1f} MB/s read)"
         )
         for f in s["failed"]: print(f"  skipped: {f}")
+        for r in s["renamed"]: print(f"  renamed (its name clashed with another file's): {r}")
+        if s["nonfinite_pixels"]:
+            print(f"{s['domain']}: {s['nonfinite_pixels']} NaN/inf pixels stored as 0 and marked bad (left out of "
+                  "every loss)")
         return 1 if s["failed"] else 0
     return run_cli("pgd_preprocess", ap, work, argv)

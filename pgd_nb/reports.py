@@ -16,11 +16,12 @@ from .calibration import DOMAINS, get_domain
 from .cli import configs_from_args, option_parser, run_cli
 from .errors import ConfigError, PGDError
 from .preprocess import demo_tiles
-from .utils import provenance, repo_root, write_json, write_text
+from .utils import alive, cache_lock, process_token, provenance, read_json, repo_root, sweep_temps
+from .utils import write_json, write_text
 
 # %% auto #0
-__all__ = ['PRESETS', 'STEPS', 'CROSS', 'new_report_dir', 'to_html', 'build_index', 'write_results', 'run_report', 'ReportJob',
-           'main']
+__all__ = ['PRESETS', 'STEPS', 'CROSS', 'new_report_dir', 'to_html', 'report_status', 'build_index', 'write_results',
+           'run_report', 'ReportJob', 'main']
 
 # %% ../nbs/18_reports.ipynb #fbf78697
 PRESETS = {  # per run size: the parameters of each run notebook
@@ -32,7 +33,7 @@ PRESETS = {  # per run size: the parameters of each run notebook
               "cross": {"preset": "tiny", "kimg_each": 0.1, "batch": 8, "crop": 32, "samples": 2, "steps": 4,
                         "num_frames": 1, "eval_crop": 64}},
     "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64, "quality_tiles": 16,
-                      "quality_samples": 16, "quality_sde_levels": 40},
+                      "quality_curve_tiles": 8, "quality_samples": 16, "quality_sde_levels": 40},
              "restore": {"method": "pinned", "samples": 8, "steps": 10, "num_frames": 2, "crop": 128},
              "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 8, "steps": 10, "num_frames": 3,
                           "crop": 0, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera",
@@ -40,7 +41,7 @@ PRESETS = {  # per run size: the parameters of each run notebook
              "cross": {"preset": "tiny", "kimg_each": 4.0, "batch": 16, "crop": 64, "samples": 4, "steps": 10,
                        "num_frames": 2, "eval_crop": 128}},
     "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128, "quality_tiles": 64,
-                      "quality_samples": 64, "quality_sde_levels": 100},
+                     "quality_curve_tiles": 16, "quality_samples": 64, "quality_sde_levels": 100},
             "restore": {"method": "pinned", "samples": 16, "steps": 16, "num_frames": 8, "crop": 0},
             "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 19, "steps": 16,
                          "num_frames": 50, "crop": 0, "realizations": 10, "image_size": 256, "bayes_tiles": 16,
@@ -109,13 +110,30 @@ def _headline(metrics:dict) -> dict:
     if "final_val_loss" in metrics: h["val_loss"] = metrics["final_val_loss"]
     return h
 
+def report_status(p:dict) -> str:
+    """A report's status from its params.json: "running" only while its process runs; a run whose process died (a
+    kill, a crash of the machine) is "interrupted"."""
+    status = p.get("status", "")
+    if status == "running" and p.get("process") and alive(p["process"]) is False: return "interrupted"
+    return status
+
+def _read_or_damaged(path:Path) -> dict:
+    "A report's JSON file, or a stand-in saying it is damaged (the index lists every run, even a broken one)."
+    try: return read_json(path) if path.is_file() else {}
+    except PGDError: return {"status": "damaged", "error": f"{path.name} is damaged"}
+
 def build_index(reports:Path) -> Path:
-    "Rewrite reports/index.html from the run folders on disk."
+    """Rewrite reports/index.html from the run folders on disk, under a lock (two reports finishing together both
+    get their row)."""
+    with cache_lock(reports, "index"):
+        return _write_index(reports)
+
+def _write_index(reports:Path) -> Path:
     rows = []
     for params in sorted(reports.glob("*/*/params.json")):
         run = params.parent
-        p = json.loads(params.read_text())
-        m = json.loads((run / "metrics.json").read_text()) if (run / "metrics.json").is_file() else {}
+        p = _read_or_damaged(params)
+        m = _read_or_damaged(run / "metrics.json")
         h = _headline(m)
         f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
         links = " ".join(
@@ -131,7 +149,7 @@ def build_index(reports:Path) -> Path:
             if pic
             else ""
         )
-        status = html.escape(p.get("status", ""))
+        status = html.escape(report_status(p))
         best = f"{html.escape(h.get('best_baseline', ''))} {f(h.get('best_baseline_psnr'))}"
         chi2 = f"{f(h.get('ours_chi2'), 3)} / {f(h.get('reference_chi2'), 3)}"
         before = (html.escape(p.get("domain", "")), html.escape(run.name), html.escape(p.get("preset", "")))
@@ -142,7 +160,8 @@ def build_index(reports:Path) -> Path:
         "<!doctype html><html><head><meta charset='utf-8'><title>pgd_nb reports</title><style>"
         "body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} "
         "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        ".failed{color:#b00;font-weight:bold} .done{color:#070}</style></head><body><h1>pgd_nb reports</h1>"
+        ".failed,.damaged{color:#b00;font-weight:bold} .interrupted{color:#b60;font-weight:bold} .done{color:#070}"
+        "</style></head><body><h1>pgd_nb reports</h1>"
         "<p>PSNR in dB on the test split of each domain (scaled units, each "
         "clean reference's range); reduced χ² of our samples "
         "against the observation, next to the noise-free reference's (equal for exact posterior "
@@ -160,15 +179,14 @@ def build_index(reports:Path) -> Path:
 def _latest_done(reports:Path, domain:str, preset:str="demo", needs:str|None=None) -> Path|None:
     "The newest run folder of a domain whose report finished (and whose metrics.json holds the key `needs`)."
     def ok(params:Path) -> bool:
-        if json.loads(params.read_text()).get("status") != "done": return False
-        m = params.parent / "metrics.json"
-        return needs is None or (m.is_file() and needs in json.loads(m.read_text()))
+        if _read_or_damaged(params).get("status") != "done": return False
+        return needs is None or needs in _read_or_damaged(params.parent / "metrics.json")
     done = [p.parent for p in sorted(reports.glob(f"{domain}/*-{preset}/params.json")) if ok(p)]
     return done[-1] if done else None
 
 def _results_section(run:Path) -> list[str]:
     "Markdown lines of one report: provenance and times, the methods' table, the Bayes check."
-    p, m = json.loads((run / "params.json").read_text()), json.loads((run / "metrics.json").read_text())
+    p, m = read_json(run / "params.json"), read_json(run / "metrics.json")
     ev = m.get("evaluate", {})
     steps = ", ".join(f"{s} {v['seconds']:.0f} s" for s, v in p.get("steps", {}).items() if v.get("seconds"))
     lines = [f"## {p['domain']}", "",
@@ -212,8 +230,10 @@ def _prior_lines(q:dict|None) -> list[str]:
 
 def _prior_section(run:Path) -> list[str]:
     "Markdown lines of a report's prior: how it was trained, what it has learnt, how much more training would help."
-    p, m = json.loads((run / "params.json").read_text()), json.loads((run / "metrics.json").read_text())
-    need, curve = m.get("kimg_to_reach") or {}, m.get("checkpoint_curve") or []
+    p, m = read_json(run / "params.json"), read_json(run / "metrics.json")
+    from pgd_nb.evaluate import kimg_needed  # recomputed from the curve: the rule of this version, not the report's
+    curve = m.get("checkpoint_curve") or []
+    need = kimg_needed(curve) if curve else {}
     last = curve[-1] if curve else {}
     met = {"margin": last.get("min_margin", -1) >= 0, "std": abs(last.get("sde_std_ratio", 0) - 1) <= 0.1}
     f = lambda k: (f"met at {last['kimg']:g} kimg" if met[k] else "not met, and not approached on the trend"
@@ -230,7 +250,7 @@ def _prior_section(run:Path) -> list[str]:
 
 def _cross_lines(run:Path) -> list[str]:
     "Markdown lines of the newest cross report: the networks, the matrix and its verdict."
-    p, m = json.loads((run / "params.json").read_text()), json.loads((run / "metrics.json").read_text())
+    p, m = read_json(run / "params.json"), read_json(run / "metrics.json")
     f = lambda v, d=2: "" if v is None else f"{v:.{d}f}"
     lines = ["## One network for three domains", "",
              f"Run `{run.parent.name}/{run.name}`, commit `{(p.get('git_commit') or 'unknown')[:10]}`"
@@ -258,7 +278,7 @@ def write_results(reports="reports", out="docs/results.md", preset:str="demo") -
              "means over the test frames; coverage: the fraction of clean pixels between the min and max of "
              "the samples (nominal (K − 1)/(K + 1)).", ""]
     for run in runs:  # the newest full report of each domain, and the newest measurement of its prior
-        prior = _latest_done(reports, json.loads((run / "params.json").read_text())["domain"], preset, "prior_quality")
+        prior = _latest_done(reports, read_json(run / "params.json")["domain"], preset, "prior_quality")
         lines += _results_section(run) + ([] if prior is None else _prior_section(prior))
     cross = _latest_done(reports, CROSS, preset)
     if cross is not None and (cross / "metrics.json").is_file(): lines += _cross_lines(cross)
@@ -303,6 +323,17 @@ def _step_parameters(step:str, domain:str, run:Path, values:dict, tiles:Path, ra
         "raw_root": str(raw), "checkpoint": checkpoint}
     return p | extra
 
+def _record_end(save, reports:Path, log, ended_by_error:bool):
+    """Save params.json and rebuild the index; a failure here (a full disk) is logged, never allowed to hide the
+    error that ended the report, and raised when there was none."""
+    try:
+        save()
+        build_index(reports)
+    except Exception as e:
+        if not ended_by_error: raise
+        try: log(f"could not record the report's end ({type(e).__name__}: {e})")
+        except OSError: pass  # the disk is full: the error that ended the report is what the user must see
+
 def run_report(
     domain: str,
     preset: str = "demo",
@@ -325,9 +356,10 @@ def run_report(
     t_start = time.perf_counter()
     log = lambda msg: (print(f"pgd_report [{domain}] {msg}", flush=True), open(run / "log.txt", "a").write(msg + "\n"))
     params = {"domain": domain, "preset": preset, "data_root": data_root or None, "status": "running", "steps": {},
-              **provenance()}
+              "process": process_token(), **provenance()}  # a dead process's "running" reads "interrupted"
     save = lambda: write_json(run / "params.json", params)
     save()
+    sweep_temps(reports)  # what killed reports left half-written
     try:
         raw = tiles = None
         if domain != CROSS:
@@ -349,7 +381,7 @@ def run_report(
                                run / f"{step}.html",
                                "read the error in the page, fix it, and rerun pgd_report (a new run folder is made)")
             if step == "train":
-                checkpoint = str(runs_dir / json.loads((run / "metrics.json").read_text())["run"])
+                checkpoint = str(runs_dir / read_json(run / "metrics.json")["run"])
             log(f"{step}: {status} in {params['steps'][step]['seconds']} s")
         params["status"] = "done"
     except PGDError:
@@ -358,10 +390,12 @@ def run_report(
     except Exception as e:
         params["status"], params["error"] = "failed", f"{type(e).__name__}: {e}"
         raise
+    except BaseException:  # Ctrl-C, SystemExit
+        params["status"] = "interrupted"
+        raise
     finally:
         params["seconds"] = round(time.perf_counter() - t_start, 1)
-        save()
-        build_index(reports)
+        _record_end(save, reports, log, params["status"] != "done")
     log(f"done in {params['seconds']} s: {run}")
     return run
 

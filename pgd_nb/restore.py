@@ -5,7 +5,6 @@
 # %% ../nbs/14_restore.ipynb #f8f0ce67
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -19,14 +18,14 @@ from .calibration import model_to_scaled, scaled_to_electrons
 from .checkpoints import Prior, load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
-from .errors import ConfigError
+from .errors import ConfigError, FileFormatError
 from .guidance import METHODS, ForwardModel, estimate_exposure_ratio, posterior_sample
 from .io import RawFrame, read_raw, write_fits, write_tiff
 from .layouts import observation_noise_e, thinned_observation
 from .noise import LIKELIHOODS, Likelihood
-from .tiling import TileGrid
+from .tiling import Stitcher, TileGrid
 from .transforms import frames_to_planes
-from .utils import resolve_device, save_npy, write_json
+from .utils import file_sha1, read_json, resolve_device, save_npy, sweep_temps, write_json
 
 # %% auto #0
 __all__ = ['CPU_BATCH_PIXELS', 'RestoreConfig', 'Restoration', 'auto_batch', 'restore_planes', 'Observation', 'load_observation',
@@ -48,6 +47,8 @@ class RestoreConfig:
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
     precision:str="auto"  # the denoiser's: auto (bf16 where the hardware runs it natively), bf16, or fp32 to force
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
+    keep_samples:bool=False  # keep (and write) the K stitched samples: K frames of memory (kept anyway where the
+    # scaling is asinh: the electrons' mean and std come from them)
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -70,7 +71,7 @@ class Restoration:
     "What `restore_planes` returns: the posterior mean, std and samples in scaled units, and what they cost."
     mean_u:np.ndarray  # (C, H, W)
     std_u:np.ndarray  # (C, H, W) per-pixel std of the samples (zeros with one sample)
-    samples_u:np.ndarray  # (K, C, H, W)
+    samples_u:np.ndarray|None  # (K, C, H, W); None unless RestoreConfig.keep_samples (or an asinh scaling)
     bad:np.ndarray  # (H, W) bool: flagged or non-finite input pixels
     evals_per_sample:int  # network evaluations per sample of a tile
     tiles:int
@@ -120,7 +121,8 @@ def restore_planes(
         parts = [restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
                  for c in range(C)]
         cat = lambda k, axis: np.concatenate([getattr(r, k) for r in parts], axis)
-        return replace(parts[0], mean_u=cat("mean_u", 0), std_u=cat("std_u", 0), samples_u=cat("samples_u", 1),
+        return replace(parts[0], mean_u=cat("mean_u", 0), std_u=cat("std_u", 0),
+                       samples_u=cat("samples_u", 1) if parts[0].samples_u is not None else None,
                        tiles=sum(r.tiles for r in parts), seconds=sum(r.seconds for r in parts))
     labels = prior.labels(domain)
     tile = prior.tile_size(H, W, cfg.tile)
@@ -135,7 +137,12 @@ def restore_planes(
     dev = resolve_device(cfg.device, "RestoreConfig.device")
     gen = torch.Generator().manual_seed(cfg.seed)
     lik = Likelihood(cfg.likelihood, cfg.lam_threshold)
-    K, evals, out = cfg.samples, 0, np.zeros((len(tiles), cfg.samples, C, tile, tile), np.float32)
+    K, evals = cfg.samples, 0
+    # the mean and second moment over the K samples of each tile, stitched as the batches come: memory is a few frames
+    # and one batch, not K frames of tiles; the samples themselves only where kept
+    mean_st, second_st = Stitcher(grid, C), Stitcher(grid, C)
+    keep = cfg.keep_samples or fm.softening is not None
+    sample_st = [Stitcher(grid, C) for _ in range(K)] if keep else []
     t0 = time.perf_counter()
     B = cfg.batch or auto_batch(dev, K, tile)
     for a in tqdm(range(0, len(tiles), B), desc="restore", unit="batch", disable=not progress):
@@ -157,10 +164,13 @@ def restore_planes(
             **cfg.options,
         )
         evals = r.evals
-        out[b] = model_to_scaled(r.samples.cpu().numpy())
-    samples_u = np.stack([grid.stitch(out[:, k]) for k in range(K)])  # (K, C, H, W)
-    mean_u = grid.stitch(out.mean(1))
-    second = grid.stitch((out.astype(np.float64) ** 2).mean(1))
+        x = model_to_scaled(r.samples.cpu().numpy()).astype(np.float32)  # (b, K, C, tile, tile)
+        mean_st.add(x.mean(1))
+        second_st.add((x.astype(np.float64) ** 2).mean(1))
+        for k, st in enumerate(sample_st): st.add(x[:, k])
+    samples_u = np.stack([st.result() for st in sample_st]) if keep else None  # (K, C, H, W)
+    mean_u = mean_st.result()
+    second = second_st.result()
     std_u = (
         np.sqrt(np.clip(second - mean_u.astype(np.float64) ** 2, 0, None)).astype(np.float32)
         if K > 1
@@ -297,8 +307,9 @@ def _observation_pair(noisy_path, reference, thin, sensor, seed):
 def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, ratio:float) -> dict:
     "Write one restored frame's arrays, its FITS (astronomy) or TIFF (microscopy) and a preview; -> their file names."
     mean_e, std_e = r.electrons(fm)
-    arrays = {"mean_e": mean_e, "std_e": std_e, "mean_u": r.mean_u, "std_u": r.std_u, "samples_u": r.samples_u,
-              "noisy_e": y} | ({"reference_e": ref_frame} if ref_frame is not None else {})
+    arrays = {"mean_e": mean_e, "std_e": std_e, "mean_u": r.mean_u, "std_u": r.std_u, "noisy_e": y} | (
+        {"reference_e": ref_frame} if ref_frame is not None else {}) | (
+        {"samples_u": r.samples_u} if cfg.keep_samples else {})  # written only when asked
     files = {key: f"{name}_{key}.npy" for key in arrays} | {"bad": f"{name}_bad.npy"}
     for key, arr in arrays.items():
         save_npy(out / files[key], np.asarray(arr, np.float32))
@@ -333,6 +344,19 @@ def _frame_meta(settings:dict, i:int, files:dict, r, obs, scaling, cfg) -> dict:
                   "noisy_e": "electrons of the observation"},
     }
 
+def _earlier(meta_path:Path, noisy_path, settings:dict) -> dict|None:
+    """The record an earlier restoration left under this output name (None: none, or a damaged one, redone); refuses
+    one of another input file, which this one would overwrite (the same stem: a/x.dng and b/x.dng, x.ARW and x.dng)."""
+    if not meta_path.is_file(): return None
+    try: old = read_json(meta_path)
+    except FileFormatError: return None
+    was = old.get("settings", {})
+    other_file = Path(was.get("input", noisy_path)).resolve() != Path(noisy_path).resolve()
+    if other_file and was.get("input_sha1") not in (None, settings["input_sha1"]):
+        raise ConfigError(f"holds the restoration of {was['input']}, which {noisy_path} would overwrite (the same "
+                          "file name stem)", meta_path, "restore files of the same stem into separate --out folders")
+    return old
+
 def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loaded `Prior`)
                   noisy_path,  # raw file: camera raw, FITS, MRC or TIFF
                   out_dir, reference=None, exposure_ratio:float|None=None, thin:float|None=None,
@@ -343,6 +367,7 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     cfg = cfg or RestoreConfig()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    sweep_temps(out)  # what a killed restoration left half-written
     obs, ref = _observation_pair(noisy_path, reference, thin, sensor, cfg.seed)
     ratio, ratio_source = resolve_exposure_ratio(obs, ref, exposure_ratio)
     prior = (checkpoint if isinstance(checkpoint, Prior)
@@ -350,8 +375,11 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     prior.labels(obs.domain)  # refuses unknown domains before any work
     scaling = prior.scaling(obs.domain)
     fm = obs.forward_model(ratio, scaling)
+    content = lambda f: file_sha1(f) if f is not None and Path(f).is_file() else None
+    # what the results depend on: the content of the checkpoint and of the files, not their paths
     settings = {
-        "checkpoint": str(prior.checkpoint), "input": str(Path(noisy_path)),
+        "checkpoint": str(prior.checkpoint), "checkpoint_sha1": content(prior.checkpoint),
+        "input": str(Path(noisy_path)), "input_sha1": content(noisy_path), "reference_sha1": content(reference),
         "reference": None if reference is None else str(Path(reference)), "thin": thin, "exposure_ratio": ratio,
         "exposure_ratio_source": ratio_source, "config": asdict(cfg),
     } | ({"sensor": str(sensor)} if sensor is not None else {})  # a rerun with another sensor is not skipped
@@ -360,8 +388,9 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     for i, (y, bad) in enumerate(zip(obs.frames, obs.bad)):
         name = stem + (f"_f{i:02d}" if len(obs.frames) > 1 else "")
         meta_path = out / f"{name}_restore.json"
-        if meta_path.is_file() and json.loads(meta_path.read_text()).get("settings") == settings:
-            results.append(json.loads(meta_path.read_text()))
+        old = _earlier(meta_path, noisy_path, settings)
+        if old is not None and old.get("settings") == settings:
+            results.append(old)
             continue
         r = restore_planes(prior, y, obs.domain, fm, bad, cfg, sensor=obs.raw.sensor, progress=progress)
         files = _write_frame(out, name, r, y, None if ref is None else ref.frames[i], obs, fm, scaling, cfg, ratio)

@@ -15,7 +15,7 @@ from .errors import ConfigError
 from .transforms import pad_to
 
 # %% auto #0
-__all__ = ['blend_window', 'TileGrid']
+__all__ = ['blend_window', 'TileGrid', 'Stitcher']
 
 # %% ../nbs/05_tiling.ipynb #d5ec1fc0
 def _tile_count(length:int, tile:int, min_overlap:int) -> int:
@@ -88,18 +88,38 @@ def _extract(self:TileGrid, x:np.ndarray) -> np.ndarray:
     t = self.tile
     return np.stack([xp[:, y:y + t, x0:x0 + t] for _, _, y, x0 in self.positions])
 
+class Stitcher:
+    """The window-weighted mean of a grid's tiles, accumulated as they come (a batch at a time, in order): memory is
+    one frame's float64 accumulator, not every tile at once. `TileGrid.stitch` is one add of all tiles."""
+    def __init__(self, grid:TileGrid, channels:int):
+        self.grid, self.n = grid, 0
+        self.acc = np.zeros((channels,) + grid.padded, np.float64)
+        self.wsum = np.zeros(grid.padded, np.float64)
+        self.w = blend_window(grid.tile)
+
+    def add(self, tiles:np.ndarray):
+        "The next (n, C, tile, tile) tiles, in the grid's row-major order."
+        tiles, t = np.asarray(tiles), self.grid.tile
+        if self.n + len(tiles) > len(self.grid) or tiles.shape[-2:] != (t, t) or tiles.shape[1] != len(self.acc):
+            raise ConfigError(f"{self.n} tiles stitched, then {tiles.shape}: the grid has {len(self.grid)} tiles of "
+                              f"{len(self.acc)}×{t}×{t}", "stitch")
+        for tile_data, (_, _, y, x0) in zip(tiles, self.grid.positions[self.n:]):
+            self.acc[:, y:y + t, x0:x0 + t] += self.w * tile_data
+            self.wsum[y:y + t, x0:x0 + t] += self.w
+        self.n += len(tiles)
+        return self
+
+    def result(self) -> np.ndarray:
+        "(C, H, W) float32, padding removed; every tile must have been added."
+        if self.n != len(self.grid):
+            raise ConfigError(f"expected {len(self.grid)} tiles, got {self.n}", "stitch")
+        return (self.acc / self.wsum)[:, :self.grid.height, :self.grid.width].astype(np.float32)
+
 def _stitch(self:TileGrid, tiles:np.ndarray) -> np.ndarray:
     "(C, H, W) float32 frame: window-weighted mean of the (N, C, tile, tile) tiles, padding removed."
     tiles = np.asarray(tiles)
     if tiles.shape[0] != len(self) or tiles.shape[-2:] != (self.tile, self.tile):
         raise ConfigError(f"expected {len(self)} tiles of {self.tile}×{self.tile}, got {tiles.shape}", "stitch")
-    w = blend_window(self.tile)
-    acc = np.zeros((tiles.shape[1],) + self.padded, np.float64)
-    wsum = np.zeros(self.padded, np.float64)
-    t = self.tile
-    for tile_data, (_, _, y, x0) in zip(tiles, self.positions):
-        acc[:, y:y + t, x0:x0 + t] += w * tile_data
-        wsum[y:y + t, x0:x0 + t] += w
-    return (acc / wsum)[:, :self.height, :self.width].astype(np.float32)
+    return Stitcher(self, tiles.shape[1]).add(tiles).result()
 
 TileGrid.extract, TileGrid.stitch = _extract, _stitch

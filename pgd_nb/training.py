@@ -26,16 +26,16 @@ from .cli import configs_from_args, option_parser, run_cli, show_config
 from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
 from .edm import EDMLoss, EDMPrecond, bf16_supported, measure_sigma_data
-from .errors import CheckpointError, ConfigError, PGDError
+from .errors import CheckpointError, ConfigError, FileFormatError, PGDError
 from .networks import PRESETS, make_network
 from .transforms import apply_dihedral
 from .preprocess import demo_tiles
-from .utils import cache_lock, resolve_device, write_json
+from .utils import cache_lock, read_json, read_jsonl, resolve_device, sweep_temps, write_json, write_text
 
 # %% auto #0
-__all__ = ['TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir', 'validation_loss', 'data_record',
-           'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'demo_config', 'finished_run', 'train_or_reuse',
-           'run_summary', 'main']
+__all__ = ['DEMO_OPTIONS', 'DEMO_CENTRE_P_MEAN', 'TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir',
+           'validation_loss', 'data_record', 'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'demo_sweep',
+           'demo_config', 'finished_run', 'train_or_reuse', 'run_summary', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -228,9 +228,29 @@ def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|No
     # the latest run was killed before its first checkpoint: restart it if it is this run
     opts = runs[-1] / "training_options.json"
     strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data")}
-    if not opts.is_file() or strip(json.loads(opts.read_text())) == strip(json.loads(json.dumps(asdict(cfg)))):
+    if not opts.is_file() or strip(read_json(opts)) == strip(json.loads(json.dumps(asdict(cfg)))):
         return runs[-1], None
     return None, None
+
+# options a resume may change (or that do not decide what is learnt); `data` is compared by the tiles' content
+_RESUME_FREE = ("kimg", "patience", "sigma_data", "data", "out", "device", "desc", "workers", "checkpoint_every_ticks",
+                "keep_checkpoints", "compile", "bf16", "channels_last")
+
+def _check_same_run(cfg:TrainConfig, saved:dict, overrides:dict|None, run_dir:Path):
+    """Refuse to resume a run of other options or other tiles: `overrides` are the options the user gave (the command
+    line's), every option of cfg where there are none (the Python API)."""
+    given = json.loads(json.dumps(asdict(cfg) if overrides is None else overrides))
+    diff = [f"{k} {saved[k]} (given {v})" for k, v in given.items()
+            if k not in _RESUME_FREE and k in saved and saved[k] != v]
+    recorded = read_json(run_dir / "data.json").get("metadata_sha1", {}) if (run_dir / "data.json").is_file() else {}
+    for d, sha in recorded.items():
+        try: now = metadata_sha1(cfg.data, d)
+        except PGDError: now = None
+        if now != sha: diff.append(f"tiles of {d}: {'other content' if now else 'none'} in {cfg.data}")
+    if diff:
+        raise ConfigError(f"cannot resume: this run was trained with {'; '.join(diff)}", run_dir,
+                          "resume with the options and tiles it was trained with, or start a new run (leave out "
+                          "--resume, or give another --out)")
 
 def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     "Run folder, datasets, network, EMA, optimizer and the state to start from."
@@ -238,7 +258,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     run_dir, cp = _resume_target(cfg, resume)
     state = load_checkpoint(cp) if cp is not None else None
     if run_dir is not None and (run_dir / "training_options.json").is_file():  # a resumed run keeps its own options
-        saved = json.loads((run_dir / "training_options.json").read_text())
+        saved, asked = read_json(run_dir / "training_options.json"), cfg
         keep = overrides if overrides is not None else {"kimg": cfg.kimg, "patience": cfg.patience}
         cfg = TrainConfig(**{**saved, **{k: v for k, v in keep.items() if k in ("kimg", "patience")}})
     if state is None and run_dir is not None:
@@ -253,7 +273,9 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     except PGDError: val_ds = None
     if state is not None: _check_scalings(state.get("scaling", {}), train_ds, cp)
     if run_dir is not None and (run_dir / "data.json").is_file():
-        _check_scalings(json.loads((run_dir / "data.json").read_text())["scalings"], train_ds, run_dir / "data.json")
+        _check_scalings(read_json(run_dir / "data.json")["scalings"], train_ds, run_dir / "data.json")
+    if run_dir is not None and (run_dir / "training_options.json").is_file():
+        _check_same_run(asked, saved, overrides, run_dir)
     if cfg.sigma_data is None: cfg.sigma_data = round(measure_sigma_data(train_ds, seed=cfg.seed), 4)
     if run_dir is None and rank == 0:
         run_dir = new_run_dir(cfg.out, cfg.desc or f"{'-'.join(cfg.domains)}-{cfg.preset}-b{cfg.batch}")
@@ -291,11 +313,13 @@ class _Progress:
     skipped: int = 0
     stop: bool = False
 
-def _trim_stats(run_dir:Path, step:int):
-    "On resume, drop the stats lines written after the checkpoint (they will be redone)."
+def _trim_stats(run_dir:Path, step:int, log=print):
+    """On resume, drop the stats lines written after the checkpoint (they will be redone) and a torn last line (a kill
+    during its append), saying so through `log`."""
     path = run_dir / "stats.jsonl"
-    lines = [l for l in path.read_text().splitlines() if json.loads(l)["step"] <= step] if path.exists() else []
-    path.write_text("".join(l + "\n" for l in lines))
+    records, torn = read_jsonl(path)
+    if torn: log(f"{path.name}: dropped its torn last line (the run was killed while writing it)")
+    write_text(path, "".join(json.dumps(r) + "\n" for r in records if r["step"] <= step))
 
 def _optimizer_step(cfg, fwd, D, ema, opt, loss_fn, b, step:int, rank:int, device, noise_device, bf16:bool):
     "One step: learning rate, loss on the batch, the update if every gradient is finite, the EMA. -> (loss, finite)"
@@ -383,8 +407,9 @@ def train(
                       "skipped": state.get("skipped", 0)} if state else {}))
     pr.stop = cfg.patience is not None and pr.bad_vals >= cfg.patience  # an early-stopped run stays stopped
     if main:
-        for stale in run_dir.glob(".*.part"): stale.unlink()  # temporary files of a save that was killed
-        if state is not None: _trim_stats(run_dir, pr.step)
+        sweep_temps(run_dir)  # temporary files of a save that was killed
+        if state is not None: _trim_stats(run_dir, pr.step,
+                                          lambda m: (log(m), print(f"pgd_train: {m}", file=sys.stderr)))
     total_steps = math.ceil(cfg.kimg * 1000 / cfg.batch)
     tick_steps = max(1, round(cfg.tick_kimg * 1000 / cfg.batch))
     log(f"{'resume at step ' + str(pr.step) if state else 'start'}: {json.dumps(asdict(cfg))} on {device}, {world} "
@@ -449,8 +474,8 @@ def demo_checkpoint(
             for r in sorted((cache / "runs").glob(f"*-{domain}-*"))
             if (r / "best.pt").is_file()
             and (r / "data.json").is_file()
-            and json.loads((r / "training_options.json").read_text())["domains"] == [domain]
-            and json.loads((r / "data.json").read_text())["metadata_sha1"] == {domain: sha}
+            and read_json(r / "training_options.json")["domains"] == [domain]
+            and read_json(r / "data.json")["metadata_sha1"] == {domain: sha}
         ]
         return str(runs[-1]) if runs else None
 
@@ -477,28 +502,48 @@ def demo_checkpoint(
 
 
 # %% ../nbs/12_training.ipynb #644c2d2a
+# the demo's training options that differ from TrainConfig's, chosen by benchmarks/demo_sweep.py on held-out
+# measurements (its record: pgd_nb/demo_sweep.json, shown in train.ipynb); with the observations' noise levels known,
+# P_mean is also centred on them (DEMO_CENTRE_P_MEAN)
+DEMO_OPTIONS = {"lr": 2e-3}
+DEMO_CENTRE_P_MEAN = True
+
+def demo_sweep() -> dict:
+    "The record of the sweep behind DEMO_OPTIONS (pgd_nb/demo_sweep.json): what was tried, measured how, and chosen."
+    import pgd_nb
+    return read_json(Path(pgd_nb.__file__).with_name("demo_sweep.json"))
+
 def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:int=16, crop:int=64, seed:int=0,
-                device:str="auto") -> TrainConfig:
-    """The options of a demo training run (train.ipynb, cross.ipynb): ten ticks, a checkpoint every two, all five kept
-    (train.ipynb measures each: how the prior improves with training)."""
+                device:str="auto", val_sigmas=None, patience:int|None=None) -> TrainConfig:
+    """The options of a demo training run (train.ipynb, cross.ipynb): DEMO_OPTIONS, ten ticks, a checkpoint every two,
+    all five kept (train.ipynb measures each: how the prior improves with training). `val_sigmas`: the noise levels of
+    the domain's test observations (train.ipynb passes them): the held-out denoising loss that picks best.pt (and stops
+    the run after `patience` validations without a better one) is measured there, and the training σ are centred on
+    them (P_mean = ln of their geometric mean); none: TrainConfig's."""
+    extra = dict(DEMO_OPTIONS)
+    if val_sigmas is not None:
+        extra["val_sigmas"] = tuple(round(float(s), 5) for s in val_sigmas)
+        if DEMO_CENTRE_P_MEAN: extra["P_mean"] = round(float(np.log(extra["val_sigmas"]).mean()), 2)
     return TrainConfig(data=str(tiles), out=str(out), domains=tuple(domains), preset=preset, kimg=kimg, batch=batch,
                        crop=crop, seed=seed, device=device, tick_kimg=max(kimg / 10, batch / 1000),
-                       checkpoint_every_ticks=2, keep_checkpoints=5)
+                       checkpoint_every_ticks=2, keep_checkpoints=5, patience=patience, **extra)
 
 # where, how fast and what is kept, not what is learnt (checkpoints draw no random numbers and do not choose best.pt)
 _NOT_DECIDING = ("out", "device", "desc", "workers", "checkpoint_every_ticks", "keep_checkpoints")
 
 def finished_run(cfg:TrainConfig) -> Path|None:
     """The newest run folder in cfg.out that finished exactly this training: the same options (σ_data too when cfg
-    gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached."""
+    gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by
+    its patience: its log ends so)."""
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
     if cfg.sigma_data is None: want.pop("sigma_data")
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
         try:
-            opts = json.loads((run / "training_options.json").read_text())
-            done = json.loads((run / "stats.jsonl").read_text().splitlines()[-1])["kimg"] >= cfg.kimg - 1e-9
-            same_data = json.loads((run / "data.json").read_text())["metadata_sha1"] == shas
+            opts = read_json(run / "training_options.json")
+            done = (read_jsonl(run / "stats.jsonl")[0][-1]["kimg"] >= cfg.kimg - 1e-9
+                    or (run / "log.txt").read_text().rstrip().splitlines()[-1].startswith("early stop"))
+            same_data = read_json(run / "data.json")["metadata_sha1"] == shas
         except (OSError, ValueError, KeyError, IndexError):  # unfinished, damaged or foreign folders are not reused
             continue
         if done and same_data and (run / "best.pt").is_file() and all(opts.get(k) == v for k, v in want.items()):
@@ -513,7 +558,10 @@ def train_or_reuse(cfg:TrainConfig, progress:bool=False) -> tuple[Path, bool]:
 
 def run_summary(run) -> dict:
     "A run's length and cost from its stats.jsonl: kimg, images, training seconds, images per second, losses."
-    stats = [json.loads(l) for l in (Path(run) / "stats.jsonl").read_text().splitlines()]
+    stats = read_jsonl(Path(run) / "stats.jsonl")[0]
+    if not stats:
+        raise FileFormatError("has no stats (the run was stopped before its first tick)", Path(run) / "stats.jsonl",
+                              "resume the run (pgd_train --resume RUN) or train it again")
     val = [s["val_loss"] for s in stats if s.get("val_loss") is not None]
     kimg = [0.0] + [s["kimg"] for s in stats]
     return {"kimg": stats[-1]["kimg"], "images": int(round(stats[-1]["kimg"] * 1000)),
@@ -541,8 +589,8 @@ def main(argv=None):
             if gpu: torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
             dist.init_process_group("nccl" if gpu else "gloo")
         given = {tok.split("=")[0][2:] for tok in (argv if argv is not None else sys.argv[1:]) if tok.startswith("--")}
-        # a resumed run keeps its saved options otherwise
-        overrides = {k: getattr(cfg, k) for k in ("kimg", "patience") if k in given}
+        # a resumed run keeps its saved options: kimg and patience may change, any other option given must match
+        overrides = {k: getattr(cfg, k) for k in given if hasattr(cfg, k)}
         try:
             run = train(cfg, resume=job.resume, progress=not a.quiet, overrides=overrides)
             if _rank_world()[0] == 0: print(f"run folder: {run}")

@@ -8,18 +8,21 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ConfigError, FileFormatError
 
 # %% auto #0
-__all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'write_text', 'write_json', 'save_npy', 'resolve_device', 'repo_root',
-           'machine', 'provenance', 'cache_lock']
+__all__ = ['PROVENANCE_PACKAGES', 'atomic_write', 'write_text', 'write_json', 'save_npy', 'read_json', 'file_sha1', 'read_jsonl',
+           'process_token', 'alive', 'sweep_temps', 'resolve_device', 'repo_root', 'machine', 'provenance',
+           'cache_lock']
 
 # %% ../nbs/00b_utils.ipynb #2fa27a96
 def _umask() -> int:
@@ -34,7 +37,8 @@ def atomic_write(path,  # the file to (over)write
     "Write `path` through a temporary file renamed into place; nothing is left behind on failure."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix + ".part")
+    # the writer's pid in the name: `sweep_temps` removes the temps of dead writers only, never a live one's
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.{os.getpid()}-", suffix=path.suffix + ".part")
     os.close(fd)
     try:
         write_fn(tmp)
@@ -59,6 +63,79 @@ def save_npy(path, array) -> Path:
     def write(p):
         with open(p, "wb") as f: np.save(f, np.asarray(array))
     return atomic_write(path, write)
+
+# %% ../nbs/00b_utils.ipynb #45ab91a3
+def read_json(path,  # a JSON file the project wrote
+              fix:str|None=None,  # what the user can do if it is damaged (default: delete or restore it)
+             ):
+    "The parsed content of `path`; a missing, unreadable or damaged file raises `FileFormatError` naming it."
+    path = Path(path)
+    fix = fix or "restore the file from a backup, or delete it (and the results that depend on it) and rerun"
+    try: return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError: raise FileFormatError("missing", path, fix) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise FileFormatError(f"damaged JSON ({e})", path, fix) from None
+    except OSError as e: raise FileFormatError(f"cannot be read ({e.strerror})", path, fix) from None
+
+def file_sha1(path) -> str:
+    "SHA-1 of a file's content (read in 8 MiB chunks): what a reuse decision compares, never the path."
+    import hashlib
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 23), b""): h.update(chunk)
+    return h.hexdigest()
+
+def read_jsonl(path,  # an append-only JSON-lines log the project wrote
+               fix:str|None=None,  # what the user can do if a line before the last is damaged
+              ) -> tuple[list, int]:
+    """(records, torn): one record per line; a torn last line (a kill during the append) is dropped and counted in
+    `torn`; a damaged line before it raises `FileFormatError`. A missing file has no records."""
+    path = Path(path)
+    if not path.exists(): return [], 0
+    lines = [l for l in path.read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
+    records = []
+    for i, line in enumerate(lines):
+        try: records.append(json.loads(line))
+        except json.JSONDecodeError as e:
+            if i == len(lines) - 1: return records, 1
+            raise FileFormatError(f"line {i + 1} is damaged JSON ({e})", path,
+                                  fix or "delete that line (the lines after it stay valid) and rerun") from None
+    return records, 0
+
+# %% ../nbs/00b_utils.ipynb #c83c82d3
+_TEMP = re.compile(r"^\..*\.(\d+)-[^.]*\..*part$")
+
+def process_token(pid:int|None=None) -> str:
+    "host:pid:start time of a process (default: this one); `alive` tells whether it still runs."
+    pid = pid or os.getpid()
+    try: start = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError): start = "?"
+    return f"{platform.node()}:{pid}:{start}"
+
+def alive(token:str) -> bool|None:
+    "Whether the process of a `process_token` still runs: None when it ran on another host (cannot tell)."
+    host, pid, start = token.rsplit(":", 2)
+    if host != platform.node(): return None
+    try: os.kill(int(pid), 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # another user's process: it exists
+    return start == "?" or process_token(int(pid)).rsplit(":", 1)[1] in (start, "?")
+
+def sweep_temps(folder,  # where to look (recursively)
+                older_than_s:float=86400,  # temps without a writer's pid (older versions) go after this long
+               ) -> int:
+    "Remove the `.*.part` temps of `atomic_write` whose writer no longer runs; the number removed."
+    n = 0
+    for t in Path(folder).rglob(".*.part") if Path(folder).is_dir() else ():
+        m = _TEMP.match(t.name)
+        try:
+            dead = (not alive(f"{platform.node()}:{m.group(1)}:?") if m
+                    else time.time() - t.stat().st_mtime > older_than_s)
+            if dead:
+                t.unlink()
+                n += 1
+        except FileNotFoundError: pass  # its writer finished it meanwhile
+    return n
 
 # %% ../nbs/00b_utils.ipynb #feacc2e1
 def resolve_device(name:str="auto",  # "auto", "cpu", "cuda", "cuda:1", …

@@ -34,3 +34,12 @@ def test_bench_restore_cpu():
         assert any(t[0].startswith("diffusers") for t in train), out
     except ImportError:
         assert "diffusers is not installed" in out
+
+
+def test_restore_memory_prints_its_peak():
+    "benchmarks/restore_memory.py on a small frame: the peak resident set before and after, and the samples not kept."
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "restore_memory.py"), "--height", "256", "--width", "384",
+                        "--samples", "2"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    m = re.search(rf"samples kept: False: peak RSS {NUM} MiB before restore_planes, {NUM} MiB after", r.stdout)
+    assert m and 0 < float(m[1]) <= float(m[2]), r.stdout

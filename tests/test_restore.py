@@ -44,7 +44,8 @@ def _run(*args):
 def test_photography_short_exposure_with_its_long_reference(demo, tmp_path):
     root, runs = demo
     pair = _test_pair(root, "photography")
-    r = _run("--checkpoint", runs["photography"], "--input", pair.noisy, "--reference", pair.clean, "--out", tmp_path, *FAST)
+    r = _run("--checkpoint", runs["photography"], "--input", pair.noisy, "--reference", pair.clean, "--out", tmp_path, *FAST,
+             "--keep_samples", "true")
     assert r.returncode == 0, r.stderr
     meta = json.loads(next(tmp_path.glob("*_restore.json")).read_text())
     assert meta["settings"]["exposure_ratio"] == pytest.approx(pair.exposure_ratio, rel=1e-4)
