@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -574,7 +573,7 @@ def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:li
     """Per kept checkpoint of a training run, oldest first: kimg, the network's denoising margin over the classical
     denoiser (`classical`: rows of `denoising_curve` on the same tiles and σ) at each σ, and the std ratio of its
     reverse-SDE samples to the tiles'."""
-    batch = json.loads((Path(run) / "training_options.json").read_text())["batch"]
+    batch = read_json(Path(run) / "training_options.json")["batch"]
     data_std = float(model_to_scaled(clean_m.double().numpy()).std())
     rows = []
     for cp in sorted(Path(run).glob("checkpoint-*.pt")):
