@@ -25,7 +25,7 @@ from pgd_nb.evaluate import (denoising_curve, held_out_crops, observation_sigmas
                              test_observations)
 from pgd_nb.calibration import model_to_scaled
 from pgd_nb.preprocess import demo_tiles
-from pgd_nb.training import demo_config, run_summary, train_or_reuse
+from pgd_nb.training import centred_P_mean, demo_config, run_summary, train_or_reuse
 from pgd_nb.utils import machine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def variants(sigmas) -> dict:
     "name → (options changed from the demo's, kimg factor): the factor gives cheaper crops about the same seconds."
-    centre = round(float(np.log(sigmas).mean()), 2)  # ln of the observations' geometric-mean σ
+    centre = centred_P_mean(sigmas)
     return {"base": ({}, 1), "lr2e-3": ({"lr": 2e-3}, 1), "lr5e-4": ({"lr": 5e-4}, 1),
             "P_mean_obs": ({"P_mean": centre}, 1), "P_mean_obs+lr2e-3": ({"P_mean": centre, "lr": 2e-3}, 1),
             "ema0.5": ({"ema_halflife_kimg": 0.5, "ema_rampup_ratio": None}, 1), "crop32": ({"crop": 32}, 3),

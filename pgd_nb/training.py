@@ -35,7 +35,7 @@ from .utils import cache_lock, read_json, read_jsonl, resolve_device, sweep_temp
 # %% auto #0
 __all__ = ['DEMO_OPTIONS', 'DEMO_CENTRE_P_MEAN', 'TrainConfig', 'BatchSource', 'ema_beta', 'learning_rate', 'new_run_dir',
            'validation_loss', 'data_record', 'metadata_sha1', 'train', 'TrainJob', 'demo_checkpoint', 'demo_sweep',
-           'demo_config', 'finished_run', 'train_or_reuse', 'run_summary', 'main']
+           'centred_P_mean', 'demo_config', 'finished_run', 'train_or_reuse', 'run_summary', 'main']
 
 # %% ../nbs/12_training.ipynb #99452749
 @dataclass
@@ -513,6 +513,10 @@ def demo_sweep() -> dict:
     import pgd_nb
     return read_json(Path(pgd_nb.__file__).with_name("demo_sweep.json"))
 
+def centred_P_mean(sigmas) -> float:
+    "The P_mean that centres EDM's log-normal training σ on these noise levels: ln of their geometric mean, 2 decimals."
+    return round(float(np.log(np.asarray(sigmas, float)).mean()), 2)
+
 def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:int=16, crop:int=64, seed:int=0,
                 device:str="auto", val_sigmas=None, patience:int|None=None) -> TrainConfig:
     """The options of a demo training run (train.ipynb, cross.ipynb): DEMO_OPTIONS, ten ticks, a checkpoint every two,
@@ -523,7 +527,7 @@ def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:in
     extra = dict(DEMO_OPTIONS)
     if val_sigmas is not None:
         extra["val_sigmas"] = tuple(round(float(s), 5) for s in val_sigmas)
-        if DEMO_CENTRE_P_MEAN: extra["P_mean"] = round(float(np.log(extra["val_sigmas"]).mean()), 2)
+        if DEMO_CENTRE_P_MEAN: extra["P_mean"] = centred_P_mean(extra["val_sigmas"])
     return TrainConfig(data=str(tiles), out=str(out), domains=tuple(domains), preset=preset, kimg=kimg, batch=batch,
                        crop=crop, seed=seed, device=device, tick_kimg=max(kimg / 10, batch / 1000),
                        checkpoint_every_ticks=2, keep_checkpoints=5, patience=patience, **extra)
