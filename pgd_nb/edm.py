@@ -77,9 +77,11 @@ def inference_precision(device, precision:str="auto") -> str:
 
 # %% ../nbs/11_edm.ipynb #9ad49bb4
 class EDMLoss:
-    "EDM training loss: λ(σ)·‖D(y + n; σ) − y‖², ln σ ~ N(P_mean, P_std²), n ~ N(0, σ²)."
-    def __init__(self, P_mean:float=-1.2, P_std:float=1.2, sigma_data:float=0.5):
-        self.P_mean, self.P_std, self.sigma_data = P_mean, P_std, sigma_data
+    """EDM training loss: λ(σ)·‖D(y + n; σ) − y‖², ln σ ~ N(P_mean, P_std²), n ~ N(0, σ²). `P_mix`: the fraction of
+    σ drawn from EDM's own N(−1.2, 1.2²) instead (a law centred on small σ then keeps mass at the large σ where
+    samples drawn from noise take their shape)."""
+    def __init__(self, P_mean:float=-1.2, P_std:float=1.2, sigma_data:float=0.5, P_mix:float=0.0):
+        self.P_mean, self.P_std, self.sigma_data, self.P_mix = P_mean, P_std, sigma_data, P_mix
 
     def weight(self, sigma): return (sigma ** 2 + self.sigma_data ** 2) / (sigma * self.sigma_data) ** 2
 
@@ -88,7 +90,12 @@ class EDMLoss:
         B = y.shape[0]
         dev = generator.device if generator is not None else y.device  # drawn on the generator's device
         if sigma is None:
-            sigma = (torch.randn(B, generator=generator, device=dev) * self.P_std + self.P_mean).exp().to(y.device)
+            z = torch.randn(B, generator=generator, device=dev)
+            ln_sigma = z * self.P_std + self.P_mean
+            if self.P_mix > 0:  # drawn only then: runs without a mix keep their random numbers
+                edm = torch.rand(B, generator=generator, device=dev) < self.P_mix
+                ln_sigma = torch.where(edm, z * 1.2 - 1.2, ln_sigma)
+            sigma = ln_sigma.exp().to(y.device)
         sigma = torch.as_tensor(sigma, dtype=torch.float32, device=y.device).reshape(-1).expand(B)
         if noise is None: noise = torch.randn(y.shape, generator=generator, device=dev).to(y.device)
         b = sigma.reshape(-1, 1, 1, 1)

@@ -26,7 +26,7 @@ from .guidance import METHODS, ForwardModel, posterior_sample, reverse_sde
 from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
-from .metrics import bayes_margins, block_errors, sample_statistics, ssim
+from .metrics import bayes_margins, block_errors, ratio_intervals, sample_statistics, ssim
 from .noise import LIKELIHOODS, sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
@@ -489,8 +489,8 @@ def ode_samples(prior, domain:str, n:int, crop:int, steps:int=40, seed:int=0) ->
 def prior_quality(prior, domain:str, clean_m:torch.Tensor, sigmas, samples:int=16, sde_levels:int=40,
                   curve_tiles:int=16, seed:int=0) -> dict:
     """The prior's denoising curve (on the first `curve_tiles` tiles) against the classical one and its samples'
-    statistics (ODE and SDE) against the held-out clean tiles (N, C, H, W) in model space; `flags` lists what is out
-    of line."""
+    statistics (ODE and SDE) against all the held-out clean tiles (N, C, H, W) in model space, with their sampling
+    intervals (`sample_statistics`); `flags` lists what is out of line."""
     C, crop = clean_m.shape[1], clean_m.shape[-1]
     curve = denoising_curve(prior, domain, clean_m[:curve_tiles], sigmas, seed)
     draws = {"ode": ode_samples(prior, domain, samples, crop, seed=seed + 1)[:, :C],
@@ -569,12 +569,13 @@ def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=1
 
 # %% ../nbs/17_evaluate.ipynb #fa7500e9
 def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:list[dict], samples:int=8,
-                     sde_levels:int=20, seed:int=0, device="cpu") -> list[dict]:
+                     sde_levels:int=20, seed:int=0, device="cpu", reference:torch.Tensor|None=None) -> list[dict]:
     """Per kept checkpoint of a training run, oldest first: kimg, the network's denoising margin over the classical
     denoiser (`classical`: rows of `denoising_curve` on the same tiles and σ) at each σ, and the std ratio of its
-    reverse-SDE samples to the tiles'."""
+    reverse-SDE samples to that of `reference` (model-space tiles; clean_m if none) with its 90 % interval
+    (`ratio_intervals`: with a few samples it is wide)."""
     batch = read_json(Path(run) / "training_options.json")["batch"]
-    data_std = float(model_to_scaled(clean_m.double().numpy()).std())
+    ref_u = model_to_scaled((clean_m if reference is None else reference).double().numpy())
     rows = []
     for cp in sorted(Path(run).glob("checkpoint-*.pt")):
         prior = load_prior(cp, device)
@@ -583,7 +584,8 @@ def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:li
         draws = model_to_scaled(prior_draws(prior, domain, samples, crop, sde_levels, seed + 2)[:, :C].numpy())
         rows.append({"kimg": prior.step * batch / 1000, "checkpoint": cp.name,
                      "min_margin": min(r["margin"] for r in curve), "margins": [r["margin"] for r in curve],
-                     "sde_std_ratio": float(draws.std() / data_std)})
+                     "sde_std_ratio": float(draws.std() / ref_u.std()),
+                     "sde_std_interval": ratio_intervals(draws, ref_u)["std_ratio"]})
     return rows
 
 def kimg_to_reach(kimg, values, target:float, last:int=3, reach:float=1000.0) -> float|None:

@@ -10,8 +10,8 @@ from scipy import ndimage
 
 # %% auto #0
 __all__ = ['SPECTRUM_BANDS', 'psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage',
-           'bayes_margins', 'block_errors', 'radial_power_spectrum', 'sample_statistics', 'detect_sources',
-           'aperture_flux', 'photometry_error']
+           'bayes_margins', 'block_errors', 'radial_power_spectrum', 'ratio_intervals', 'sample_statistics',
+           'detect_sources', 'aperture_flux', 'photometry_error']
 
 # %% ../nbs/15_metrics.ipynb #6aeb6e30
 def psnr(reference, estimate, data_range:float|None=None) -> float:
@@ -121,20 +121,76 @@ def radial_power_spectrum(images) -> tuple[np.ndarray, np.ndarray]:
 
 SPECTRUM_BANDS = {"low": (0, 1 / 8), "mid": (1 / 8, 1 / 4), "high": (1 / 4, 1 / 2)}  # fractions of N = min(H, W)
 
-def sample_statistics(samples_u, data_u, tolerance:float=0.1) -> dict:
+def _per_image_figures(x:np.ndarray, N:int) -> dict:
+    """Per image of (n, C, H, W): the mean of x and of x², its std, and its power in each of SPECTRUM_BANDS (as
+    `sample_statistics`)."""
+    n, H, W = x.shape[0], x.shape[-2], x.shape[-1]
+    m = x - x.mean(axis=(-2, -1), keepdims=True)
+    power = (np.abs(np.fft.fft2(m)) ** 2 / (H * W)).mean(1).reshape(n, -1)  # averaged over channels
+    fy, fx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * H
+    ring = np.rint(np.hypot(fy[:, None], fx[None, :])).astype(int).ravel()
+    counts = np.bincount(ring)
+    out = {"m1": x.reshape(n, -1).mean(1), "m2": (x.reshape(n, -1) ** 2).mean(1), "sd": x.reshape(n, -1).std(1)}
+    for band, (lo, hi) in SPECTRUM_BANDS.items():
+        inside = (ring > lo * N) & (ring <= hi * N)
+        out[band] = power @ np.where(inside, 1.0 / counts[ring], 0.0)  # the band's sum of ring averages
+    return out
+
+def _pooled(f:dict, idx:np.ndarray) -> dict:
+    "The pooled figures of the images idx (…, n) of `_per_image_figures`, for every row of idx at once."
+    m1, m2 = f["m1"][idx].mean(-1), f["m2"][idx].mean(-1)
+    return {"mean": m1, "std": np.sqrt(np.maximum(m2 - m1**2, 0)), "within": f["sd"][idx].mean(-1),
+            "between": f["m1"][idx].std(-1), **{b: f[b][idx].mean(-1) for b in SPECTRUM_BANDS}}
+
+def ratio_intervals(samples_u, data_u, level:float=0.9, draws:int=2000, seed:int=0) -> dict:
+    """`level` interval of each ratio samples/data of `sample_statistics` (mean, std, band powers) from its sampling
+    error: n images drawn (with replacement) from the data tiles, n the number of samples, give the ratio's spread
+    when the samples' law is the data's; if it is the data's up to that factor, ratio / spread is the interval. Its
+    width, with few or unlike images, is far wider than a 10 % band."""
+    s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
+    N = min(s.shape[-2:])
+    fs, fd = _per_image_figures(s, N), _per_image_figures(d, N)
+    g = np.random.default_rng(seed)
+    few = _pooled(fd, g.integers(0, len(d), (draws, len(s))))
+    every = _pooled(fd, g.integers(0, len(d), (draws, len(d))))  # the data tiles are a sample too
+    ours, theirs = _pooled(fs, np.arange(len(s))), _pooled(fd, np.arange(len(d)))
+    q = [50 * (1 + level), 50 * (1 - level)]
+    names = {"mean": "mean_ratio", "std": "std_ratio", "within": "within_std_ratio", "between": "between_std_ratio",
+             **{b: f"spectrum_{b}_ratio" for b in SPECTRUM_BANDS}}
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):  # a few identical images have no spread: an open end
+        for k, name in names.items():
+            if k == "mean" and d.mean() <= 0: continue
+            spread = np.nan_to_num(few[k] / every[k], nan=0.0, posinf=np.inf)
+            out[name] = [float(np.float64(ours[k] / theirs[k]) / v) for v in np.percentile(spread, q, method="nearest")]
+    return out
+
+def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9) -> dict:
     """Moments and band powers of samples (N, C, H, W, scaled units) against data tiles: each figure, its ratio
-    samples/data and `flags`, the names of the ratios outside 1 ± tolerance."""
+    samples/data (the std also split: `within_std_ratio`, of the mean std inside an image, and `between_std_ratio`,
+    of the std of the images' means: how much their brightness varies), `flags` (the names of the ratios outside
+    1 ± tolerance, the std's parts aside), `intervals` (`ratio_intervals`) and `verdicts`: per ratio "within" or
+    "outside" the band where its whole interval is, else "undecided" (more samples or more data tiles would tell)."""
     s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
     r, ps = radial_power_spectrum(s)
     _, pd = radial_power_spectrum(d)
     N = min(s.shape[-2:])
     out = {"sample_mean": float(s.mean()), "data_mean": float(d.mean()), "sample_std": float(s.std()),
            "data_std": float(d.std()), "mean_ratio": float(s.mean() / d.mean()) if d.mean() > 0 else None,
-           "std_ratio": float(s.std() / d.std())}
+           "std_ratio": float(s.std() / d.std()), "samples": len(s), "data_tiles": len(d)}
+    fs, fd = _per_image_figures(s, min(s.shape[-2:])), _per_image_figures(d, min(d.shape[-2:]))
+    out["within_std_ratio"] = float(fs["sd"].mean() / fd["sd"].mean())
+    out["between_std_ratio"] = float(fs["m1"].std() / fd["m1"].std()) if min(len(s), len(d)) > 1 else None
     for band, (lo, hi) in SPECTRUM_BANDS.items():
         sel = (r > lo * N) & (r <= hi * N)
         out[f"spectrum_{band}_ratio"] = float(ps[sel].sum() / pd[sel].sum())
-    out["flags"] = [k for k, v in out.items() if k.endswith("_ratio") and v is not None and abs(v - 1) > tolerance]
+    split = ("within_std_ratio", "between_std_ratio")  # they explain the std ratio: its parts are not flagged apart
+    out["flags"] = [k for k, v in out.items()
+                    if k.endswith("_ratio") and k not in split and v is not None and abs(v - 1) > tolerance]
+    out["intervals"] = ratio_intervals(s, d, level)
+    band = lambda lo, hi: ("within" if 1 - tolerance <= lo and hi <= 1 + tolerance
+                           else "outside" if hi < 1 - tolerance or lo > 1 + tolerance else "undecided")
+    out["verdicts"] = {k: band(*iv) for k, iv in out["intervals"].items()}
     out["spectrum"] = {"r": r.tolist(), "samples": ps.tolist(), "data": pd.tolist()}
     return out
 

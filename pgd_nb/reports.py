@@ -32,7 +32,7 @@ PRESETS = {  # per run size: the parameters of each run notebook
                            "baselines": "noisy,gat_nlm,gat_wavelet,gat_bm3d,edm_tweedie,edm_unguided"},
               "cross": {"preset": "tiny", "kimg_each": 0.1, "batch": 8, "crop": 32, "samples": 2, "steps": 4,
                         "num_frames": 1, "eval_crop": 64}},
-    "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64, "quality_tiles": 16,
+    "demo": {"train": {"preset": "tiny", "kimg": 8.0, "batch": 16, "crop": 64, "quality_tiles": 256,
                       "quality_curve_tiles": 8, "quality_samples": 16, "quality_sde_levels": 40},
              "restore": {"method": "pinned", "samples": 8, "steps": 10, "num_frames": 2, "crop": 128},
              "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 8, "steps": 10, "num_frames": 3,
@@ -40,8 +40,8 @@ PRESETS = {  # per run size: the parameters of each run notebook
                           "bayes_tiles": 6, "bayes_crop": 64, "bayes_levels": 200},
              "cross": {"preset": "tiny", "kimg_each": 4.0, "batch": 16, "crop": 64, "samples": 4, "steps": 10,
                        "num_frames": 2, "eval_crop": 128}},
-    "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128, "quality_tiles": 64,
-                     "quality_curve_tiles": 16, "quality_samples": 64, "quality_sde_levels": 100},
+    "gpu": {"train": {"preset": "base", "kimg": 2000.0, "batch": 64, "crop": 128, "quality_tiles": 1024,
+                     "quality_curve_tiles": 16, "quality_samples": 512, "quality_sde_levels": 100},
             "restore": {"method": "pinned", "samples": 16, "steps": 16, "num_frames": 8, "crop": 0},
             "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 19, "steps": 16,
                          "num_frames": 50, "crop": 0, "realizations": 10, "image_size": 256, "bayes_tiles": 16,
@@ -221,10 +221,14 @@ def _prior_lines(q:dict|None) -> list[str]:
              f"at each σ (model units; levels from {source}):", "",
              "| σ | " + " | ".join(f"{r['sigma']:.3g}" for r in curve) + " |", "|---|" + "---|" * len(curve),
              "| network − classical | " + " | ".join(f"{r['margin']:+.2f}" for r in curve) + " |", "",
-             "| sampler | std ratio | mean ratio | spectrum low / mid / high |", "|---|---|---|---|"]
+             "| sampler | std ratio (90 % interval) | within / between | mean ratio | spectrum low / mid / high |",
+             "|---|---|---|---|---|"]
     for k, v in st.items():
         bands = " / ".join(f(v[f"spectrum_{b}_ratio"]) for b in ("low", "mid", "high"))
-        lines.append(f"| {k} | {f(v['std_ratio'])} | {f(v['mean_ratio'])} | {bands} |")
+        iv = v.get("intervals", {}).get("std_ratio")  # reports before the intervals have none
+        std = f(v["std_ratio"]) + (f" ({iv[0]:.2f}–{iv[1]:.2f}, {v['verdicts']['std_ratio']})" if iv else "")
+        split = f"{f(v.get('within_std_ratio'))} / {f(v.get('between_std_ratio'))}"
+        lines.append(f"| {k} | {std} | {split} | {f(v['mean_ratio'])} | {bands} |")
     flags = q.get("flags") or []
     return lines + ["", f"Flagged: {'; '.join(flags)}." if flags else "Nothing flagged.", ""]
 

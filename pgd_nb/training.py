@@ -14,7 +14,7 @@ import re
 import resource
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,7 @@ class TrainConfig:
     sigma_data:float|None=None  # σ_data of EDM (none: measured on the training tiles)
     P_mean:float=-1.2  # mean of ln σ in training
     P_std:float=1.2  # std of ln σ in training
+    P_mix:float=0.0  # fraction of training σ drawn from EDM's own ln σ ~ N(−1.2, 1.2²) instead
     dropout:float|None=None  # dropout (none: the preset's)
     seed:int=0  # seed of everything
     tick_kimg:float=0.2  # stats and progress every tick, thousands of images
@@ -395,7 +396,7 @@ def train(
     log = (lambda msg: open(run_dir / "log.txt", "a").write(msg + "\n")) if main else (lambda msg: None)
     source = BatchSource(train_ds, cfg.crop, cfg.seed)
     scalings = {d: asdict(s) for d, s in train_ds.scalings.items()}
-    loss_fn = EDMLoss(cfg.P_mean, cfg.P_std, cfg.sigma_data)
+    loss_fn = EDMLoss(cfg.P_mean, cfg.P_std, cfg.sigma_data, cfg.P_mix)
     if cfg.channels_last if cfg.channels_last is not None else device.type == "cuda":
         for m in (D, ema): m.set_inference(False, channels_last=True)  # layout only: autocast is the loop's own
     model = torch.nn.parallel.DistributedDataParallel(D) if world > 1 else D
@@ -534,6 +535,8 @@ def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:in
 
 # where, how fast and what is kept, not what is learnt (checkpoints draw no random numbers and do not choose best.pt)
 _NOT_DECIDING = ("out", "device", "desc", "workers", "checkpoint_every_ticks", "keep_checkpoints")
+# an option added after a run was trained is absent from its training_options.json: the run had the default
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
 
 def finished_run(cfg:TrainConfig) -> Path|None:
     """The newest run folder in cfg.out that finished exactly this training: the same options (σ_data too when cfg
@@ -550,7 +553,8 @@ def finished_run(cfg:TrainConfig) -> Path|None:
             same_data = read_json(run / "data.json")["metadata_sha1"] == shas
         except (OSError, ValueError, KeyError, IndexError):  # unfinished, damaged or foreign folders are not reused
             continue
-        if done and same_data and (run / "best.pt").is_file() and all(opts.get(k) == v for k, v in want.items()):
+        same_options = all(opts.get(k, _DEFAULTS.get(k)) == v for k, v in want.items())
+        if done and same_data and same_options and (run / "best.pt").is_file():
             return run
     return None
 
