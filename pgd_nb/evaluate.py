@@ -35,9 +35,9 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
            'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table',
-           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'prior_quality',
-           'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach',
-           'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
+           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'dc_response',
+           'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior', 'checkpoint_curve',
+           'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -486,11 +486,33 @@ def ode_samples(prior, domain:str, n:int, crop:int, steps:int=40, seed:int=0) ->
     z = torch.randn((n, prior.channels, crop, crop), generator=torch.Generator().manual_seed(seed))
     return edm_sampler(prior.denoiser, z, lab, num_steps=steps)[0]
 
+@torch.no_grad()
+def dc_response(prior, domain:str, clean_m:torch.Tensor, sigmas=(0.1, 0.5, 2.0, 10.0), seed:int=0) -> list[dict]:
+    """Per σ: the slope of the denoiser's output mean (over an image) on the clean tile's mean, on clean tiles (N, C,
+    H, W, model space) plus σ noise, beside `ideal`, the slope v / (v + σ²/n) of the best linear estimate from the
+    noisy tile's own mean (v: the variance of the tiles' means, n their pixels). A network far below it at large σ
+    ignores a tile's brightness, and its samples all come out at one brightness."""
+    g = torch.Generator().manual_seed(seed)
+    clean = clean_m.to(torch.float32)
+    C, n = clean.shape[1], clean[0].numel()
+    lab = prior.labels(domain)[None].expand(len(clean), -1)
+    dc = clean.double().mean((1, 2, 3))
+    dc = dc - dc.mean()
+    rows = []
+    for s in map(float, sigmas):
+        x = clean + s * torch.randn(clean.shape, generator=g)
+        out = prior.denoiser(_net_input(x, prior.channels, s, g), s, lab)[:, :C].double().mean((1, 2, 3))
+        v = float(dc.var())
+        rows.append({"sigma": s, "slope": float((dc * (out - out.mean())).sum() / (dc**2).sum()),
+                     "ideal": v / (v + s * s / n)})
+    return rows
+
 def prior_quality(prior, domain:str, clean_m:torch.Tensor, sigmas, samples:int=16, sde_levels:int=40,
                   curve_tiles:int=16, seed:int=0) -> dict:
     """The prior's denoising curve (on the first `curve_tiles` tiles) against the classical one and its samples'
     statistics (ODE and SDE) against all the held-out clean tiles (N, C, H, W) in model space, with their sampling
-    intervals (`sample_statistics`); `flags` lists what is out of line."""
+    intervals (`sample_statistics`), and how its output follows a tile's brightness (`dc_response`); `flags` lists what
+    is out of line."""
     C, crop = clean_m.shape[1], clean_m.shape[-1]
     curve = denoising_curve(prior, domain, clean_m[:curve_tiles], sigmas, seed)
     draws = {"ode": ode_samples(prior, domain, samples, crop, seed=seed + 1)[:, :C],
@@ -502,6 +524,7 @@ def prior_quality(prior, domain:str, clean_m:torch.Tensor, sigmas, samples:int=1
     if below:
         flags.append(f"network below {curve[0]['classical_method']} at σ = {', '.join(f'{s:.3g}' for s in below)}")
     return {"denoising": curve, "below_classical": below, "samples": stats, "flags": flags,
+            "dc_response": dc_response(prior, domain, clean_m, seed=seed),
             "ode_over_sde_std": stats["ode"]["sample_std"] / stats["sde"]["sample_std"],
             "draws": {k: model_to_scaled(v.double().numpy()) for k, v in draws.items()}}
 
