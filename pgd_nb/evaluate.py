@@ -498,11 +498,10 @@ def dc_response(prior, domain:str, clean_m:torch.Tensor, sigmas=(0.1, 0.5, 2.0, 
     lab = prior.labels(domain)[None].expand(len(clean), -1)
     dc = clean.double().mean((1, 2, 3))
     dc = dc - dc.mean()
-    rows = []
+    v, rows = float(dc.var()), []
     for s in map(float, sigmas):
         x = clean + s * torch.randn(clean.shape, generator=g)
         out = prior.denoiser(_net_input(x, prior.channels, s, g), s, lab)[:, :C].double().mean((1, 2, 3))
-        v = float(dc.var())
         rows.append({"sigma": s, "slope": float((dc * (out - out.mean())).sum() / (dc**2).sum()),
                      "ideal": v / (v + s * s / n)})
     return rows

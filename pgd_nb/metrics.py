@@ -104,6 +104,13 @@ def block_errors(estimate, truth, block:int=16) -> np.ndarray:
     return d.mean(axis=(-5, -3, -1)).ravel()
 
 # %% ../nbs/15_metrics.ipynb #a9595a9d
+def _rings(H:int, W:int) -> tuple[np.ndarray, np.ndarray]:
+    """(ring, counts): the integer radius of every FFT frequency of an H×W image, raveled (in cycles per H pixels along
+    both axes), and how many frequencies each radius holds."""
+    fy, fx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * H
+    ring = np.rint(np.hypot(fy[:, None], fx[None, :])).astype(int).ravel()
+    return ring, np.bincount(ring)
+
 def radial_power_spectrum(images) -> tuple[np.ndarray, np.ndarray]:
     """(r, power): |FFT|²/(H·W) of each mean-free image (…, H, W), averaged over images and over rings of integer
     radius r = 1 … ⌊min(H, W)/2⌋ cycles per image (r/H cycles per pixel)."""
@@ -112,11 +119,9 @@ def radial_power_spectrum(images) -> tuple[np.ndarray, np.ndarray]:
     x = x.reshape(-1, H, W)
     x = x - x.mean(axis=(-2, -1), keepdims=True)
     power = (np.abs(np.fft.fft2(x)) ** 2 / (H * W)).mean(0)
-    fy, fx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * H  # in cycles per H pixels along both axes
-    ring = np.rint(np.hypot(fy[:, None], fx[None, :])).astype(int)
+    ring, counts = _rings(H, W)
     r = np.arange(1, min(H, W) // 2 + 1)
-    sums = np.bincount(ring.ravel(), power.ravel(), minlength=r[-1] + 1)
-    counts = np.bincount(ring.ravel(), minlength=r[-1] + 1)
+    sums = np.bincount(ring, power.ravel(), minlength=len(counts))
     return r, sums[r] / counts[r]
 
 SPECTRUM_BANDS = {"low": (0, 1 / 8), "mid": (1 / 8, 1 / 4), "high": (1 / 4, 1 / 2)}  # fractions of N = min(H, W)
@@ -127,9 +132,7 @@ def _per_image_figures(x:np.ndarray, N:int) -> dict:
     n, H, W = x.shape[0], x.shape[-2], x.shape[-1]
     m = x - x.mean(axis=(-2, -1), keepdims=True)
     power = (np.abs(np.fft.fft2(m)) ** 2 / (H * W)).mean(1).reshape(n, -1)  # averaged over channels
-    fy, fx = np.fft.fftfreq(H) * H, np.fft.fftfreq(W) * H
-    ring = np.rint(np.hypot(fy[:, None], fx[None, :])).astype(int).ravel()
-    counts = np.bincount(ring)
+    ring, counts = _rings(H, W)
     out = {"m1": x.reshape(n, -1).mean(1), "m2": (x.reshape(n, -1) ** 2).mean(1), "sd": x.reshape(n, -1).std(1)}
     for band, (lo, hi) in SPECTRUM_BANDS.items():
         inside = (ring > lo * N) & (ring <= hi * N)
@@ -149,7 +152,11 @@ def ratio_intervals(samples_u, data_u, level:float=0.9, draws:int=2000, seed:int
     width, with few or unlike images, is far wider than a 10 % band."""
     s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
     N = min(s.shape[-2:])
-    fs, fd = _per_image_figures(s, N), _per_image_figures(d, N)
+    return _intervals(_per_image_figures(s, N), _per_image_figures(d, N), d.mean() > 0, level, draws, seed)
+
+def _intervals(fs:dict, fd:dict, mean:bool, level:float=0.9, draws:int=2000, seed:int=0) -> dict:
+    "`ratio_intervals` from the `_per_image_figures` of samples and data (`mean`: with the mean ratio)."
+    s, d = fs["m1"], fd["m1"]  # one figure per image
     g = np.random.default_rng(seed)
     few = _pooled(fd, g.integers(0, len(d), (draws, len(s))))
     every = _pooled(fd, g.integers(0, len(d), (draws, len(d))))  # the data tiles are a sample too
@@ -160,7 +167,7 @@ def ratio_intervals(samples_u, data_u, level:float=0.9, draws:int=2000, seed:int
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):  # a few identical images have no spread: an open end
         for k, name in names.items():
-            if k == "mean" and d.mean() <= 0: continue
+            if k == "mean" and not mean: continue
             spread = np.nan_to_num(few[k] / every[k], nan=0.0, posinf=np.inf)
             out[name] = [float(np.float64(ours[k] / theirs[k]) / v) for v in np.percentile(spread, q, method="nearest")]
     return out
@@ -178,7 +185,7 @@ def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9) -
     out = {"sample_mean": float(s.mean()), "data_mean": float(d.mean()), "sample_std": float(s.std()),
            "data_std": float(d.std()), "mean_ratio": float(s.mean() / d.mean()) if d.mean() > 0 else None,
            "std_ratio": float(s.std() / d.std()), "samples": len(s), "data_tiles": len(d)}
-    fs, fd = _per_image_figures(s, min(s.shape[-2:])), _per_image_figures(d, min(d.shape[-2:]))
+    fs, fd = _per_image_figures(s, N), _per_image_figures(d, N)
     out["within_std_ratio"] = float(fs["sd"].mean() / fd["sd"].mean())
     out["between_std_ratio"] = float(fs["m1"].std() / fd["m1"].std()) if min(len(s), len(d)) > 1 else None
     for band, (lo, hi) in SPECTRUM_BANDS.items():
@@ -187,7 +194,7 @@ def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9) -
     split = ("within_std_ratio", "between_std_ratio")  # they explain the std ratio: its parts are not flagged apart
     out["flags"] = [k for k, v in out.items()
                     if k.endswith("_ratio") and k not in split and v is not None and abs(v - 1) > tolerance]
-    out["intervals"] = ratio_intervals(s, d, level)
+    out["intervals"] = _intervals(fs, fd, d.mean() > 0, level)
     band = lambda lo, hi: ("within" if 1 - tolerance <= lo and hi <= 1 + tolerance
                            else "outside" if hi < 1 - tolerance or lo > 1 + tolerance else "undecided")
     out["verdicts"] = {k: band(*iv) for k, iv in out["intervals"].items()}
