@@ -7,8 +7,10 @@ Every variant is the demo's training run (`pgd_nb.training.demo_config` less its
 here: TrainConfig's defaults) with one or two options changed (VARIANTS below), trained on the demo tiles in .cache
 (a finished run of the same options is reused from .cache/sweep) and then measured as train.ipynb measures a prior: the network's denoising PSNR at the noise levels
 of the domain's test observations against BM3D/NLM at the same σ (worst and mean margin, dB), the std ratio of its
-ODE and SDE samples to `--reference` held-out tiles with its 90 % interval (`pgd_nb.metrics.ratio_intervals`: with
-16 samples it is tens of percent wide), and its held-out validation loss. The classical curve is computed once per
+ODE and SDE samples to `--reference` held-out tiles with its 90 % interval (`pgd_nb.metrics.sample_statistics`: with
+16 samples it is tens of percent wide) and the part of it between images (how much the samples' brightness varies), how
+its output follows a tile's brightness at σ = 2 (`pgd_nb.evaluate.dc_response`, slope over the ideal one), and its
+held-out validation loss. The classical curve is computed once per
 domain. Prints a table with the seconds each variant trained and the machine; --out keeps it as JSON
 (pgd_nb/demo_sweep.json is the copy train.ipynb shows as the evidence behind the demo's options).
 """
@@ -21,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from pgd_nb.checkpoints import load_prior
-from pgd_nb.evaluate import (denoising_curve, held_out_crops, observation_sigmas, ode_samples, prior_draws,
+from pgd_nb.evaluate import (dc_response, denoising_curve, held_out_crops, observation_sigmas, ode_samples, prior_draws,
                              test_observations)
 from pgd_nb.calibration import model_to_scaled
-from pgd_nb.metrics import ratio_intervals
+from pgd_nb.metrics import sample_statistics
 from pgd_nb.preprocess import demo_tiles
 from pgd_nb.training import DEMO_OPTIONS, TrainConfig, centred_P_mean, demo_config, run_summary, train_or_reuse
 from pgd_nb.utils import machine
@@ -41,7 +43,10 @@ def variants(sigmas) -> dict:
             "P_std1.6": ({"P_std": 1.6}, 1), "P_mean_obs+P_std0.8": ({"P_mean": centre, "P_std": 0.8}, 1),
             "P_mean_obs+small": ({"P_mean": centre, "preset": "small"}, 0.25),
             "P_mean_obs+lr2e-3+mix0.3": ({"P_mean": centre, "lr": 2e-3, "P_mix": 0.3}, 1),
-            "P_mean_obs+lr2e-3+mix0.5": ({"P_mean": centre, "lr": 2e-3, "P_mix": 0.5}, 1)}
+            "P_mean_obs+lr2e-3+mix0.5": ({"P_mean": centre, "lr": 2e-3, "P_mix": 0.5}, 1),
+            "centre": ({"centre": True}, 1),
+            "P_mean_obs+lr2e-3+centre": ({"P_mean": centre, "lr": 2e-3, "centre": True}, 1),
+            "P_mean_obs+lr2e-3+group4": ({"P_mean": centre, "lr": 2e-3, "group_size": 4}, 1)}
 
 
 def measure(run: Path, domain: str, clean, reference, sigmas, classical, samples: int, seed: int = 0) -> dict:
@@ -53,12 +58,13 @@ def measure(run: Path, domain: str, clean, reference, sigmas, classical, samples
              "sde": prior_draws(prior, domain, samples, crop, 40, seed + 2)}
     std = {}
     for k, x in draws.items():
-        x_u = model_to_scaled(x[:, :C].double().numpy())
-        std |= {f"{k}_std_ratio": float(x_u.std() / ref_u.std()),
-                f"{k}_std_interval": ratio_intervals(x_u, ref_u)["std_ratio"]}
+        st = sample_statistics(model_to_scaled(x[:, :C].double().numpy()), ref_u)
+        std |= {f"{k}_std_ratio": st["std_ratio"], f"{k}_std_interval": st["intervals"]["std_ratio"],
+                f"{k}_between_std_ratio": st["between_std_ratio"]}
+    dc = dc_response(prior, domain, reference, sigmas=(2.0,))[0]
     s = run_summary(run)
     return {"min_margin": min(r["margin"] for r in curve), "mean_margin": float(np.mean([r["margin"] for r in curve])),
-            "margins": [r["margin"] for r in curve], **std,
+            "margins": [r["margin"] for r in curve], **std, "dc_slope_over_ideal": dc["slope"] / dc["ideal"],
             "best_val_loss": s["best_val_loss"], "kimg": s["kimg"], "train_seconds": s["train_seconds"]}
 
 
@@ -99,6 +105,8 @@ def main():
         m = measure(run, a.domain, clean, reference, sigmas, classical, a.samples)
         rows.append({"variant": name, "changes": changes, "run": run.name, "reused": reused, **m})
         intervals = "ODE 90 % {:.2f}–{:.2f}, SDE {:.2f}–{:.2f}".format(*m["ode_std_interval"], *m["sde_std_interval"])
+        intervals += (f"; between ODE {m['ode_between_std_ratio']:.2f}; "
+                      f"DC slope/ideal at σ 2 {m['dc_slope_over_ideal']:.2f}")
         print(f"{name:20s} {json.dumps(changes):44s} {m['kimg']:5.1f} {m['train_seconds']:7.0f} "
               f"{m['min_margin']:+8.2f} {m['mean_margin']:+7.2f} {m['ode_std_ratio']:7.3f} {m['sde_std_ratio']:7.3f} "
               f"{m['best_val_loss']:8.4f}  " + intervals,

@@ -13,7 +13,7 @@ import torch
 from .calibration import DOMAINS, Scaling, get_sensor
 from .edm import EDMPrecond, inference_precision
 from .errors import CheckpointError
-from .networks import make_network
+from .networks import make_network, network_overrides
 from .utils import atomic_write, read_json
 
 # %% auto #0
@@ -124,8 +124,9 @@ def load_prior(checkpoint, device="cpu",
     channels = max(DOMAINS[d].channels for d in domains)
     preset = state.get("preset", opts["preset"])
     sigma_data = float(state.get("sigma_data") or opts["sigma_data"])
-    extra = {} if opts.get("dropout") is None else {"dropout": opts["dropout"]}
-    D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data)
+    data_mean = float(state.get("data_mean") or opts.get("data_mean") or 0.0)  # runs before `centre`: 0
+    extra = network_overrides(opts)
+    D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data, data_mean)
     try: D.load_state_dict(state["ema"])
     except (KeyError, RuntimeError) as e: raise CheckpointError("does not match the network of its "
                                                                 f"training options ({e})", path, "use the checkpoint "

@@ -32,10 +32,11 @@ def edm_coefficients(sigma, sigma_data:float=0.5):
 
 # %% ../nbs/11_edm.ipynb #dcf18235
 class EDMPrecond(nn.Module):
-    "D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise, labels) around a network F."
-    def __init__(self, net:nn.Module, sigma_data:float=0.5):
+    """D(x; σ) = μ + c_skip·(x − μ) + c_out·F(c_in·(x − μ), c_noise, labels) around a network F: EDM's preconditioning
+    of data with mean μ (`data_mean`; 0 in the paper, whose σ_data is then the data's std)."""
+    def __init__(self, net:nn.Module, sigma_data:float=0.5, data_mean:float=0.0):
         super().__init__()
-        self.net, self.sigma_data = net, float(sigma_data)
+        self.net, self.sigma_data, self.data_mean = net, float(sigma_data), float(data_mean)
         self.bf16, self.channels_last = False, False  # inference settings of F (`set_inference`); training: its own
 
     def set_inference(self, bf16:bool, channels_last:bool) -> "EDMPrecond":
@@ -49,12 +50,13 @@ class EDMPrecond(nn.Module):
         sigma = sigma.expand(x.shape[0]) if sigma.numel() == 1 else sigma
         c_skip, c_out, c_in, c_noise = edm_coefficients(sigma, self.sigma_data)
         b = lambda c: c.reshape(-1, 1, 1, 1)
+        x = x - self.data_mean
         x_in = (b(c_in) * x).to(x.dtype)
         if self.channels_last and x_in.ndim == 4: x_in = x_in.contiguous(memory_format=torch.channels_last)
         # only entered when set: a disabled autocast would switch off a training loop's own
         with torch.autocast(x.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
             F_x = self.net(x_in, c_noise, labels)
-        return b(c_skip) * x + b(c_out) * F_x.to(torch.float32).contiguous()
+        return self.data_mean + b(c_skip) * x + b(c_out) * F_x.to(torch.float32).contiguous()
 
 
 # %% ../nbs/11_edm.ipynb #6d05a3eb
@@ -157,7 +159,8 @@ class GaussianDenoiser:
 
 # %% ../nbs/11_edm.ipynb #c36f3e77
 def measure_sigma_data(dataset, max_items:int=512, seed:int=0, stat:str="rms") -> float:
-    "σ_data of clean tiles in model space over real channels and valid pixels: 'rms' (√E[y²], the default) or 'std'."
+    """A moment of clean tiles in model space over real channels and valid pixels: 'rms' (√E[y²], the default),
+    'std' or 'mean' (σ_data and μ of a centred `EDMPrecond`)."""
     idx = np.random.default_rng(seed).permutation(len(dataset))[:max_items]
     vals = []
     for i in idx:
@@ -165,4 +168,5 @@ def measure_sigma_data(dataset, max_items:int=512, seed:int=0, stat:str="rms") -
         m = (item["channel_mask"][:, None, None] * item["valid"]).bool()
         vals.append(item["x"][m.expand_as(item["x"])].double())
     v = torch.cat(vals)
-    return float(v.pow(2).mean().sqrt()) if stat == "rms" else float(v.std())
+    if stat not in ("rms", "std", "mean"): raise ConfigError(f"stat must be rms, std or mean, got {stat!r}", "stat")
+    return float({"rms": v.pow(2).mean().sqrt, "std": v.std, "mean": v.mean}[stat]())

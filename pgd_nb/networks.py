@@ -16,7 +16,8 @@ from fastcore.basics import patch
 from .errors import ConfigError
 
 # %% auto #0
-__all__ = ['PRESETS', 'UNetConfig', 'FourierEmbedding', 'ResBlock', 'Attention', 'UNet', 'make_network', 'count_parameters']
+__all__ = ['PRESETS', 'NETWORK_OPTIONS', 'UNetConfig', 'FourierEmbedding', 'ResBlock', 'Attention', 'UNet', 'make_network',
+           'count_parameters', 'network_overrides']
 
 # %% ../nbs/10_networks.ipynb #86bf7fb8
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class UNetConfig:
     attn_res:tuple=()  # levels (0 = full resolution) with self-attention after each block
     dropout:float=0.0
     heads:int=4
+    group_size:int|None=None  # channels per GroupNorm group (`_groups`; none: the first networks' rule)
 
 PRESETS = {
     "tiny": UNetConfig(base=32, mults=(1, 2, 2), blocks=1, attn_res=()),
@@ -38,7 +40,11 @@ PRESETS = {
 }
 
 # %% ../nbs/10_networks.ipynb #35c489d0
-def _groups(c:int) -> int: return math.gcd(32, c) if c >= 32 else max(1, c // 4)
+def _groups(c:int, group_size:int|None=None) -> int:
+    """GroupNorm groups for c channels: at most 32 of at least `group_size` channels each (EDM's networks: 4); None,
+    the first networks' rule gcd(32, c), which at 32 channels is one channel a group, an instance norm."""
+    if group_size: return max(1, min(32, c // group_size))
+    return math.gcd(32, c) if c >= 32 else max(1, c // 4)
 
 class FourierEmbedding(nn.Module):
     """Sinusoidal embedding of the scalar noise conditioning c_noise = ln(σ)/4 ∈ [−1.6, 1.1]: frequencies 0.25–16 rad
@@ -52,11 +58,11 @@ class FourierEmbedding(nn.Module):
 
 class ResBlock(nn.Module):
     "GroupNorm–SiLU–conv twice, with the embedding as scale and shift after the first norm."
-    def __init__(self, cin:int, cout:int, emb:int, dropout:float):
+    def __init__(self, cin:int, cout:int, emb:int, dropout:float, group_size:int|None=None):
         super().__init__()
-        self.norm1, self.conv1 = nn.GroupNorm(_groups(cin), cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.norm1, self.conv1 = nn.GroupNorm(_groups(cin, group_size), cin), nn.Conv2d(cin, cout, 3, padding=1)
         self.emb = nn.Linear(emb, 2 * cout)
-        self.norm2, self.conv2 = nn.GroupNorm(_groups(cout), cout), nn.Conv2d(cout, cout, 3, padding=1)
+        self.norm2, self.conv2 = nn.GroupNorm(_groups(cout, group_size), cout), nn.Conv2d(cout, cout, 3, padding=1)
         self.drop = nn.Dropout(dropout)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
         nn.init.zeros_(self.conv2.weight)
@@ -70,10 +76,11 @@ class ResBlock(nn.Module):
 # %% ../nbs/10_networks.ipynb #de3149a4
 class Attention(nn.Module):
     "Multi-head self-attention over the pixels of a feature map (scaled_dot_product_attention)."
-    def __init__(self, c:int, heads:int):
+    def __init__(self, c:int, heads:int, group_size:int|None=None):
         super().__init__()
         self.heads = heads if c % heads == 0 else 1
-        self.norm, self.qkv, self.out = nn.GroupNorm(_groups(c), c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
+        self.norm = nn.GroupNorm(_groups(c, group_size), c)
+        self.qkv, self.out = nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
     def forward(self, x):
@@ -87,7 +94,7 @@ class UNet(nn.Module):
     "Domain-conditioned U-Net: net(x, c_noise, labels) → (B, C, H, W)."
     def __init__(self, cfg:UNetConfig=PRESETS["tiny"]):
         super().__init__()
-        self.cfg = cfg
+        self.cfg, g = cfg, cfg.group_size
         emb = 4 * cfg.base
         self.noise_emb = nn.Sequential(
             FourierEmbedding(cfg.base), nn.Linear(cfg.base, emb), nn.SiLU(), nn.Linear(emb, emb)
@@ -101,8 +108,8 @@ class UNet(nn.Module):
                 self.down.append(
                     nn.ModuleList(
                         [
-                            ResBlock(c, cfg.base * m, emb, cfg.dropout),
-                            Attention(cfg.base * m, cfg.heads) if lvl in cfg.attn_res else nn.Identity(),
+                            ResBlock(c, cfg.base * m, emb, cfg.dropout, g),
+                            Attention(cfg.base * m, cfg.heads, g) if lvl in cfg.attn_res else nn.Identity(),
                         ]
                     )
                 )
@@ -112,21 +119,21 @@ class UNet(nn.Module):
                 self.down.append(nn.AvgPool2d(2))
                 chans.append(c)
         self.mid = nn.ModuleList(
-            [ResBlock(c, c, emb, cfg.dropout), Attention(c, cfg.heads), ResBlock(c, c, emb, cfg.dropout)]
+            [ResBlock(c, c, emb, cfg.dropout, g), Attention(c, cfg.heads, g), ResBlock(c, c, emb, cfg.dropout, g)]
         )
         for lvl, m in reversed(list(enumerate(cfg.mults))):
             for _ in range(cfg.blocks + 1):
                 self.up.append(
                     nn.ModuleList(
                         [
-                            ResBlock(c + chans.pop(), cfg.base * m, emb, cfg.dropout),
-                            Attention(cfg.base * m, cfg.heads) if lvl in cfg.attn_res else nn.Identity(),
+                            ResBlock(c + chans.pop(), cfg.base * m, emb, cfg.dropout, g),
+                            Attention(cfg.base * m, cfg.heads, g) if lvl in cfg.attn_res else nn.Identity(),
                         ]
                     )
                 )
                 c = cfg.base * m
             if lvl > 0: self.up.append(nn.Upsample(scale_factor=2, mode="nearest"))
-        self.out_norm, self.out = nn.GroupNorm(_groups(c), c), nn.Conv2d(c, cfg.channels, 3, padding=1)
+        self.out_norm, self.out = nn.GroupNorm(_groups(c, g), c), nn.Conv2d(c, cfg.channels, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
@@ -166,4 +173,10 @@ def make_network(preset:str="tiny", channels:int=3, label_dim:int=3, **overrides
     return UNet(replace(PRESETS[preset], channels=channels, label_dim=label_dim, **overrides))
 
 def count_parameters(net:nn.Module) -> int: return sum(p.numel() for p in net.parameters())
+
+NETWORK_OPTIONS = ("dropout", "group_size")  # options of a training run that override its preset
+
+def network_overrides(options:dict) -> dict:
+    "The preset overrides a training run's options (a TrainConfig as dict, or its training_options.json) give."
+    return {k: options[k] for k in NETWORK_OPTIONS if options.get(k) is not None}
 

@@ -27,7 +27,7 @@ from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
 from .edm import EDMLoss, EDMPrecond, bf16_supported, measure_sigma_data
 from .errors import CheckpointError, ConfigError, FileFormatError, PGDError
-from .networks import PRESETS, make_network
+from .networks import PRESETS, make_network, network_overrides
 from .transforms import apply_dihedral
 from .preprocess import demo_tiles
 from .utils import cache_lock, read_json, read_jsonl, resolve_device, sweep_temps, write_json, write_text
@@ -53,10 +53,13 @@ class TrainConfig:
     ema_halflife_kimg:float=2.0  # EMA half-life, thousands of images
     ema_rampup_ratio:float|None=0.05  # EMA half-life at most this × images seen (none: no ramp-up)
     sigma_data:float|None=None  # σ_data of EDM (none: measured on the training tiles)
+    centre:bool=False  # precondition around the tiles' mean μ with σ_data their std (else around 0 with their RMS)
+    data_mean:float|None=None  # μ when centred (none: measured on the training tiles; 0 when not centred)
     P_mean:float=-1.2  # mean of ln σ in training
     P_std:float=1.2  # std of ln σ in training
     P_mix:float=0.0  # fraction of training σ drawn from EDM's own ln σ ~ N(−1.2, 1.2²) instead
     dropout:float|None=None  # dropout (none: the preset's)
+    group_size:int|None=None  # channels per GroupNorm group (none: the preset's; networks._groups)
     seed:int=0  # seed of everything
     tick_kimg:float=0.2  # stats and progress every tick, thousands of images
     val_every_ticks:int=1  # validate every N ticks
@@ -228,13 +231,14 @@ def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|No
     if cp is not None: return runs[-1], cp
     # the latest run was killed before its first checkpoint: restart it if it is this run
     opts = runs[-1] / "training_options.json"
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data")}
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data", "data_mean")}
     if not opts.is_file() or strip(read_json(opts)) == strip(json.loads(json.dumps(asdict(cfg)))):
         return runs[-1], None
     return None, None
 
 # options a resume may change (or that do not decide what is learnt); `data` is compared by the tiles' content
-_RESUME_FREE = ("kimg", "patience", "sigma_data", "data", "out", "device", "desc", "workers", "checkpoint_every_ticks",
+_RESUME_FREE = ("kimg", "patience", "sigma_data", "data_mean",
+                "data", "out", "device", "desc", "workers", "checkpoint_every_ticks",
                 "keep_checkpoints", "compile", "bf16", "channels_last")
 
 def _check_same_run(cfg:TrainConfig, saved:dict, overrides:dict|None, run_dir:Path):
@@ -277,7 +281,10 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         _check_scalings(read_json(run_dir / "data.json")["scalings"], train_ds, run_dir / "data.json")
     if run_dir is not None and (run_dir / "training_options.json").is_file():
         _check_same_run(asked, saved, overrides, run_dir)
-    if cfg.sigma_data is None: cfg.sigma_data = round(measure_sigma_data(train_ds, seed=cfg.seed), 4)
+    if cfg.sigma_data is None:
+        cfg.sigma_data = round(measure_sigma_data(train_ds, seed=cfg.seed, stat="std" if cfg.centre else "rms"), 4)
+    if cfg.data_mean is None:
+        cfg.data_mean = round(measure_sigma_data(train_ds, seed=cfg.seed, stat="mean"), 4) if cfg.centre else 0.0
     if run_dir is None and rank == 0:
         run_dir = new_run_dir(cfg.out, cfg.desc or f"{'-'.join(cfg.domains)}-{cfg.preset}-b{cfg.batch}")
     if rank == 0 and state is None and not (run_dir / "training_options.json").is_file():
@@ -287,10 +294,10 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         obj = [str(run_dir) if rank == 0 else None]
         dist.broadcast_object_list(obj, 0, device=device if device.type == "cuda" else None)
         run_dir = Path(obj[0])
-    extra = {} if cfg.dropout is None else {"dropout": cfg.dropout}
+    extra = network_overrides(asdict(cfg))
     torch.manual_seed(cfg.seed)  # the initial weights are part of the run
     net = make_network(cfg.preset, channels=channels, label_dim=len(DOMAINS), **extra)
-    D = EDMPrecond(net, cfg.sigma_data).to(device)
+    D = EDMPrecond(net, cfg.sigma_data, cfg.data_mean).to(device)
     ema = copy.deepcopy(D).eval().requires_grad_(False)
     opt = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
     if state is not None:
@@ -421,6 +428,7 @@ def train(
         sampler=range(pr.step, total_steps), num_workers=workers, pin_memory=device.type == "cuda"))
     losses, t_tick = [], time.perf_counter()
     best_state = lambda val: {"ema": ema.state_dict(), "step": pr.step, "val_loss": val, "sigma_data": cfg.sigma_data,
+                              "data_mean": cfg.data_mean,
                               "preset": cfg.preset, "scaling": scalings}
     while pr.step < total_steps and not pr.stop and (max_steps is None or pr.step < max_steps):
         loss, finite = _optimizer_step(cfg, fwd, D, ema, opt, loss_fn, next(batches), pr.step, rank, device,
@@ -536,14 +544,16 @@ def demo_config(tiles, out, domains, preset:str="tiny", kimg:float=8.0, batch:in
 # where, how fast and what is kept, not what is learnt (checkpoints draw no random numbers and do not choose best.pt)
 _NOT_DECIDING = ("out", "device", "desc", "workers", "checkpoint_every_ticks", "keep_checkpoints")
 # an option added after a run was trained is absent from its training_options.json: the run had the default
-_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING}
+# (data_mean: every run before `centre` was uncentred, μ = 0)
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.default is not MISSING} | {"data_mean": 0.0}
 
 def finished_run(cfg:TrainConfig) -> Path|None:
     """The newest run folder in cfg.out that finished exactly this training: the same options (σ_data too when cfg
     gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by
     its patience: its log ends so)."""
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
-    if cfg.sigma_data is None: want.pop("sigma_data")
+    for k in ("sigma_data", "data_mean"):
+        if getattr(cfg, k) is None: want.pop(k)
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
         try:
