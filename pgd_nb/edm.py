@@ -17,7 +17,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'bf16_supported', 'inference_precision', 'EDMLoss', 'edm_sigmas', 'edm_sampler',
-           'GaussianDenoiser', 'measure_sigma_data']
+           'GaussianDenoiser', 'data_moments']
 
 # %% ../nbs/11_edm.ipynb #fc86c98d
 def edm_coefficients(sigma, sigma_data:float=0.5):
@@ -158,9 +158,9 @@ class GaussianDenoiser:
         return (s2 * x + sig2 * torch.as_tensor(self.mean, dtype=x.dtype, device=x.device)) / (s2 + sig2)
 
 # %% ../nbs/11_edm.ipynb #c36f3e77
-def measure_sigma_data(dataset, max_items:int=512, seed:int=0, stat:str="rms") -> float:
-    """A moment of clean tiles in model space over real channels and valid pixels: 'rms' (√E[y²], the default),
-    'std' or 'mean' (σ_data and μ of a centred `EDMPrecond`)."""
+def data_moments(dataset, max_items:int=512, seed:int=0) -> dict:
+    """{'rms': √E[y²], 'std', 'mean'} of clean tiles in model space over real channels and valid pixels, from up to
+    `max_items` tiles: σ_data of an uncentred `EDMPrecond` (rms), or σ_data and μ of a centred one (std, mean)."""
     idx = np.random.default_rng(seed).permutation(len(dataset))[:max_items]
     vals = []
     for i in idx:
@@ -168,5 +168,4 @@ def measure_sigma_data(dataset, max_items:int=512, seed:int=0, stat:str="rms") -
         m = (item["channel_mask"][:, None, None] * item["valid"]).bool()
         vals.append(item["x"][m.expand_as(item["x"])].double())
     v = torch.cat(vals)
-    if stat not in ("rms", "std", "mean"): raise ConfigError(f"stat must be rms, std or mean, got {stat!r}", "stat")
-    return float({"rms": v.pow(2).mean().sqrt, "std": v.std, "mean": v.mean}[stat]())
+    return {"rms": float(v.pow(2).mean().sqrt()), "std": float(v.std()), "mean": float(v.mean())}

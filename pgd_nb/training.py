@@ -25,7 +25,7 @@ from .calibration import DOMAINS, Scaling
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
-from .edm import EDMLoss, EDMPrecond, bf16_supported, measure_sigma_data
+from .edm import EDMLoss, EDMPrecond, bf16_supported, data_moments
 from .errors import CheckpointError, ConfigError, FileFormatError, PGDError
 from .networks import PRESETS, make_network, network_overrides
 from .transforms import apply_dihedral
@@ -281,10 +281,10 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         _check_scalings(read_json(run_dir / "data.json")["scalings"], train_ds, run_dir / "data.json")
     if run_dir is not None and (run_dir / "training_options.json").is_file():
         _check_same_run(asked, saved, overrides, run_dir)
-    if cfg.sigma_data is None:
-        cfg.sigma_data = round(measure_sigma_data(train_ds, seed=cfg.seed, stat="std" if cfg.centre else "rms"), 4)
-    if cfg.data_mean is None:
-        cfg.data_mean = round(measure_sigma_data(train_ds, seed=cfg.seed, stat="mean"), 4) if cfg.centre else 0.0
+    measure = cfg.sigma_data is None or (cfg.centre and cfg.data_mean is None)
+    mo = data_moments(train_ds, seed=cfg.seed) if measure else None  # one pass over the tiles, only where needed
+    if cfg.sigma_data is None: cfg.sigma_data = round(mo["std" if cfg.centre else "rms"], 4)
+    if cfg.data_mean is None: cfg.data_mean = round(mo["mean"], 4) if cfg.centre else 0.0
     if run_dir is None and rank == 0:
         run_dir = new_run_dir(cfg.out, cfg.desc or f"{'-'.join(cfg.domains)}-{cfg.preset}-b{cfg.batch}")
     if rank == 0 and state is None and not (run_dir / "training_options.json").is_file():
