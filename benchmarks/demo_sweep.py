@@ -46,7 +46,8 @@ def variants(sigmas) -> dict:
             "P_mean_obs+lr2e-3+mix0.5": ({"P_mean": centre, "lr": 2e-3, "P_mix": 0.5}, 1),
             "centre": ({"centre": True}, 1),
             "P_mean_obs+lr2e-3+centre": ({"P_mean": centre, "lr": 2e-3, "centre": True}, 1),
-            "P_mean_obs+lr2e-3+group4": ({"P_mean": centre, "lr": 2e-3, "group_size": 4}, 1)}
+            "P_mean_obs+lr2e-3+group4": ({"P_mean": centre, "lr": 2e-3, "group_size": 4}, 1),
+            "P_mean_obs+lr2e-3+gdc": ({"P_mean": centre, "lr": 2e-3, "gaussian_dc": True}, 1)}
 
 
 def measure(run: Path, domain: str, clean, reference, sigmas, classical, samples: int, seed: int = 0) -> dict:

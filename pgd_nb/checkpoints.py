@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from .calibration import DOMAINS, Scaling, get_sensor
-from .edm import EDMPrecond, inference_precision
+from .edm import EDMPrecond, TileMeanLaw, inference_precision
 from .errors import CheckpointError
 from .networks import make_network, network_overrides
 from .utils import atomic_write, read_json
@@ -126,7 +126,8 @@ def load_prior(checkpoint, device="cpu",
     sigma_data = float(state.get("sigma_data") or opts["sigma_data"])
     data_mean = float(state.get("data_mean") or opts.get("data_mean") or 0.0)  # runs before `centre`: 0
     extra = network_overrides(opts)
-    D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data, data_mean)
+    law = TileMeanLaw(opts["dc_law"]["mean"], opts["dc_law"]["cov"]) if opts.get("gaussian_dc") else None
+    D = EDMPrecond(make_network(preset, channels=channels, label_dim=len(DOMAINS), **extra), sigma_data, data_mean, law)
     try: D.load_state_dict(state["ema"])
     except (KeyError, RuntimeError) as e: raise CheckpointError("does not match the network of its "
                                                                 f"training options ({e})", path, "use the checkpoint "

@@ -17,7 +17,7 @@ from .errors import ConfigError
 
 # %% auto #0
 __all__ = ['edm_coefficients', 'EDMPrecond', 'bf16_supported', 'inference_precision', 'EDMLoss', 'edm_sigmas', 'edm_sampler',
-           'GaussianDenoiser', 'data_moments']
+           'GaussianDenoiser', 'data_moments', 'TileMeanLaw', 'measure_tile_means']
 
 # %% ../nbs/11_edm.ipynb #fc86c98d
 def edm_coefficients(sigma, sigma_data:float=0.5):
@@ -33,11 +33,23 @@ def edm_coefficients(sigma, sigma_data:float=0.5):
 # %% ../nbs/11_edm.ipynb #dcf18235
 class EDMPrecond(nn.Module):
     """D(x; σ) = μ + c_skip·(x − μ) + c_out·F(c_in·(x − μ), c_noise, labels) around a network F: EDM's preconditioning
-    of data with mean μ (`data_mean`; 0 in the paper, whose σ_data is then the data's std)."""
-    def __init__(self, net:nn.Module, sigma_data:float=0.5, data_mean:float=0.0):
+    of data with mean μ (`data_mean`; 0 in the paper, whose σ_data is then the data's std). With a `TileMeanLaw`
+    (`dc_law`), a tile's per-channel mean comes from its closed-form posterior instead: F still sees the whole tile,
+    and D(x) = E[ȳ | x̄] + c_skip·(x − x̄) + c_out·(F − F̄), F̄ and x̄ the means over the tile."""
+    def __init__(self, net:nn.Module, sigma_data:float=0.5, data_mean:float=0.0, dc_law:"TileMeanLaw|None"=None):
         super().__init__()
-        self.net, self.sigma_data, self.data_mean = net, float(sigma_data), float(data_mean)
+        if dc_law is not None and data_mean:
+            raise ConfigError("a preconditioning around a tile's own mean takes no data_mean", "EDMPrecond.data_mean")
+        self.net, self.sigma_data, self.data_mean, self.dc_law = net, float(sigma_data), float(data_mean), dc_law
         self.bf16, self.channels_last = False, False  # inference settings of F (`set_inference`); training: its own
+
+    def prior_mean(self, labels, like:torch.Tensor) -> torch.Tensor:
+        """The mean of the data each of `like`'s tiles (B, C, H, W) is drawn from, broadcastable to it: where a sampler
+        drawing from noise starts, x(σ_max) = mean + σ_max·z. Over n pixels the noise on a tile's mean is only
+        σ_max/√n (1.25 for σ_max = 80 on 64-px crops), and a start at 0 leaves its trace in every sample's mean."""
+        if self.dc_law is None: return torch.tensor(self.data_mean, dtype=like.dtype, device=like.device)
+        m = self.dc_law.mean[self.dc_law.rows(labels, like.shape[0])]
+        return m[:, :, None, None].to(like.device, like.dtype)
 
     def set_inference(self, bf16:bool, channels_last:bool) -> "EDMPrecond":
         "Run F under bf16 autocast and/or in channels-last layout; the preconditioning stays in float32."
@@ -55,8 +67,11 @@ class EDMPrecond(nn.Module):
         if self.channels_last and x_in.ndim == 4: x_in = x_in.contiguous(memory_format=torch.channels_last)
         # only entered when set: a disabled autocast would switch off a training loop's own
         with torch.autocast(x.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext():
-            F_x = self.net(x_in, c_noise, labels)
-        return self.data_mean + b(c_skip) * x + b(c_out) * F_x.to(torch.float32).contiguous()
+            F_x = self.net(x_in, c_noise, labels).to(torch.float32).contiguous()
+        if self.dc_law is None: return self.data_mean + b(c_skip) * x + b(c_out) * F_x
+        x_bar = x.mean((2, 3), keepdim=True)
+        dc = self.dc_law.posterior(x_bar[:, :, 0, 0], sigma, x[0, 0].numel(), labels)[:, :, None, None]
+        return dc + b(c_skip) * (x - x_bar) + b(c_out) * (F_x - F_x.mean((2, 3), keepdim=True))
 
 
 # %% ../nbs/11_edm.ipynb #6d05a3eb
@@ -121,10 +136,11 @@ def edm_sampler(denoiser,  # callable D(x, sigma, labels)
                 labels=None, num_steps:int=18, sigma_min:float=0.002, sigma_max:float=80.0, rho:float=7.0,
                 S_churn:float=0.0, S_min:float=0.0, S_max:float=float("inf"), S_noise:float=1.0,
                 generator:torch.Generator|None=None,  # for the churn noise
+                start_mean=0.0,  # x(σ_max) = start_mean + σ_max·latents (`EDMPrecond.prior_mean`)
                ) -> tuple[torch.Tensor, int]:
     "Samples by EDM's Heun sampler; returns (x at σ = 0, number of denoiser evaluations)."
     sigmas = edm_sigmas(num_steps, sigma_min, sigma_max, rho)
-    x = latents.to(torch.float64) * sigmas[0]
+    x = latents.to(torch.float64) * sigmas[0] + torch.as_tensor(start_mean, dtype=torch.float64)
     evals = 0
     D = lambda x, s: denoiser(x.to(torch.float32), s, labels).to(torch.float64)
     for i in range(num_steps):
@@ -169,3 +185,55 @@ def data_moments(dataset, max_items:int=512, seed:int=0) -> dict:
         vals.append(item["x"][m.expand_as(item["x"])].double())
     v = torch.cat(vals)
     return {"rms": float(v.pow(2).mean().sqrt()), "std": float(v.std()), "mean": float(v.mean())}
+
+# %% ../nbs/11_edm.ipynb #ced0d932
+class TileMeanLaw(nn.Module):
+    """A Gaussian law N(mean[k], cov[k]) of a tile's per-channel mean for each domain label k (rows in DOMAINS order;
+    the last row, the pooled law, for no label), and the posterior mean of a tile's mean given its noisy mean."""
+    def __init__(self, mean, cov):  # (labels + 1, C), (labels + 1, C, C)
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64), persistent=False)
+        self.register_buffer("cov", torch.as_tensor(cov, dtype=torch.float64), persistent=False)
+        if self.mean.ndim != 2 or self.cov.shape != self.mean.shape + self.mean.shape[-1:]:
+            raise ConfigError(f"a tile-mean law needs means (K, C) and covariances (K, C, C), got "
+                              f"{tuple(self.mean.shape)} and {tuple(self.cov.shape)}", "TileMeanLaw")
+
+    def as_dict(self) -> dict: return {"mean": self.mean.tolist(), "cov": self.cov.tolist()}
+
+    def rows(self, labels, B:int) -> torch.Tensor:
+        "The law's row of each of B tiles: its one-hot label's (B, K − 1) or (K − 1,), the pooled law's for None."
+        if labels is None: return torch.full((B,), len(self.mean) - 1, device=self.mean.device)
+        return torch.as_tensor(labels, device=self.mean.device).reshape(-1, len(self.mean) - 1).expand(B, -1).argmax(1)
+
+    def posterior(self, x_bar, sigma, n:int, labels=None):
+        "E[ȳ | x̄] (B, C) for noisy tile means x̄ (B, C) at noise σ (B,) on n pixels; labels as `rows`."
+        B = x_bar.shape[0]
+        k = self.rows(labels, B)
+        with torch.autocast(x_bar.device.type, enabled=False):  # float64 throughout, whatever the caller's autocast
+            m, V = self.mean[k], self.cov[k]
+            s = torch.as_tensor(sigma, device=x_bar.device).double().reshape(-1).expand(B) ** 2 / n
+            A = V + s[:, None, None] * torch.eye(V.shape[-1], dtype=V.dtype, device=V.device)
+            u = torch.linalg.solve(A, (x_bar.double() - m)[..., None])
+            return (m + (V @ u)[..., 0]).to(x_bar.dtype)
+
+
+def measure_tile_means(dataset, crop:int, labels:int, max_items:int=512, seed:int=0) -> TileMeanLaw:
+    """The `TileMeanLaw` of one random `crop`-px crop per clean tile, per domain label and pooled, from up to
+    `max_items` tiles; labels without tiles get the pooled law."""
+    rng = np.random.default_rng(seed)
+    idx = rng.permutation(len(dataset))[:max_items]
+    means, lab = [], []
+    for i in idx:
+        item = dataset[int(i)]
+        T = item["x"].shape[-1]
+        if crop > T: raise ConfigError(f"crop {crop} is larger than the tiles ({T})", "crop")
+        y0, x0 = rng.integers(0, T - crop + 1, 2)
+        y = item["x"][:, y0:y0 + crop, x0:x0 + crop].double()
+        means.append(y.mean((1, 2)))
+        lab.append(int(item["label"].argmax()))
+    if len(means) < 2: raise ConfigError("a tile-mean law needs at least 2 training tiles", "TrainConfig.gaussian_dc")
+    M, lab = torch.stack(means), torch.tensor(lab)
+    law = lambda v: (v.mean(0), torch.atleast_2d(torch.cov(v.T)))
+    pooled = law(M)
+    rows = [law(M[lab == k]) if int((lab == k).sum()) > 1 else pooled for k in range(labels)] + [pooled]
+    return TileMeanLaw(torch.stack([r[0] for r in rows]), torch.stack([r[1] for r in rows]))

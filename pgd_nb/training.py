@@ -14,7 +14,7 @@ import re
 import resource
 import sys
 import time
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from .calibration import DOMAINS, Scaling
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
 from .data import TileDataset
-from .edm import EDMLoss, EDMPrecond, bf16_supported, data_moments
+from .edm import EDMLoss, EDMPrecond, TileMeanLaw, bf16_supported, data_moments, measure_tile_means
 from .errors import CheckpointError, ConfigError, FileFormatError, PGDError
 from .networks import PRESETS, make_network, network_overrides
 from .transforms import apply_dihedral
@@ -55,6 +55,9 @@ class TrainConfig:
     sigma_data:float|None=None  # σ_data of EDM (none: measured on the training tiles)
     centre:bool=False  # precondition around the tiles' mean μ with σ_data their std (else around 0 with their RMS)
     data_mean:float|None=None  # μ when centred (none: measured on the training tiles; 0 when not centred)
+    gaussian_dc:bool=False  # a tile's mean from its closed-form posterior (edm.TileMeanLaw), the network the rest
+    dc_law:dict|None=field(default=None, metadata={"cli": False})  # its law: {'mean', 'cov'} per label
+    # (none: measured on the training crops)
     P_mean:float=-1.2  # mean of ln σ in training
     P_std:float=1.2  # std of ln σ in training
     P_mix:float=0.0  # fraction of training σ drawn from EDM's own ln σ ~ N(−1.2, 1.2²) instead
@@ -90,6 +93,8 @@ class TrainConfig:
             )
         if self.batch < 1 or self.kimg <= 0:
             raise ConfigError("batch and kimg must be positive", "TrainConfig.batch/kimg")
+        if self.gaussian_dc and self.centre:
+            raise ConfigError("centre and gaussian_dc are two preconditionings; choose one", "TrainConfig.centre")
         self.val_sigmas = tuple(self.val_sigmas)
 
 # %% ../nbs/12_training.ipynb #05f4a465
@@ -231,13 +236,13 @@ def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|No
     if cp is not None: return runs[-1], cp
     # the latest run was killed before its first checkpoint: restart it if it is this run
     opts = runs[-1] / "training_options.json"
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data", "data_mean")}
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data", "data_mean", "dc_law")}
     if not opts.is_file() or strip(read_json(opts)) == strip(json.loads(json.dumps(asdict(cfg)))):
         return runs[-1], None
     return None, None
 
 # options a resume may change (or that do not decide what is learnt); `data` is compared by the tiles' content
-_RESUME_FREE = ("kimg", "patience", "sigma_data", "data_mean",
+_RESUME_FREE = ("kimg", "patience", "sigma_data", "data_mean", "dc_law",
                 "data", "out", "device", "desc", "workers", "checkpoint_every_ticks",
                 "keep_checkpoints", "compile", "bf16", "channels_last")
 
@@ -281,6 +286,8 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
         _check_scalings(read_json(run_dir / "data.json")["scalings"], train_ds, run_dir / "data.json")
     if run_dir is not None and (run_dir / "training_options.json").is_file():
         _check_same_run(asked, saved, overrides, run_dir)
+    if cfg.gaussian_dc and cfg.dc_law is None:
+        cfg.dc_law = measure_tile_means(train_ds, cfg.crop, len(DOMAINS), seed=cfg.seed).as_dict()
     measure = cfg.sigma_data is None or (cfg.centre and cfg.data_mean is None)
     mo = data_moments(train_ds, seed=cfg.seed) if measure else None  # one pass over the tiles, only where needed
     if cfg.sigma_data is None: cfg.sigma_data = round(mo["std" if cfg.centre else "rms"], 4)
@@ -297,7 +304,8 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     extra = network_overrides(asdict(cfg))
     torch.manual_seed(cfg.seed)  # the initial weights are part of the run
     net = make_network(cfg.preset, channels=channels, label_dim=len(DOMAINS), **extra)
-    D = EDMPrecond(net, cfg.sigma_data, cfg.data_mean).to(device)
+    law = TileMeanLaw(cfg.dc_law["mean"], cfg.dc_law["cov"]) if cfg.gaussian_dc else None
+    D = EDMPrecond(net, cfg.sigma_data, cfg.data_mean, law).to(device)
     ema = copy.deepcopy(D).eval().requires_grad_(False)
     opt = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(0.9, 0.999), eps=1e-8)
     if state is not None:
@@ -514,7 +522,7 @@ def demo_checkpoint(
 # the demo's training options that differ from TrainConfig's, chosen by benchmarks/demo_sweep.py on held-out
 # measurements (its record: pgd_nb/demo_sweep.json, shown in train.ipynb); with the observations' noise levels known,
 # P_mean is also centred on them (DEMO_CENTRE_P_MEAN)
-DEMO_OPTIONS = {"lr": 2e-3}
+DEMO_OPTIONS = {"lr": 2e-3, "gaussian_dc": True}
 DEMO_CENTRE_P_MEAN = True
 
 def demo_sweep() -> dict:
@@ -552,7 +560,7 @@ def finished_run(cfg:TrainConfig) -> Path|None:
     gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by
     its patience: its log ends so)."""
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
-    for k in ("sigma_data", "data_mean"):
+    for k in ("sigma_data", "data_mean", "dc_law"):
         if getattr(cfg, k) is None: want.pop(k)
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
