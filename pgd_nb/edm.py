@@ -190,13 +190,21 @@ def data_moments(dataset, max_items:int=512, seed:int=0) -> dict:
 class TileMeanLaw(nn.Module):
     """A Gaussian law N(mean[k], cov[k]) of a tile's per-channel mean for each domain label k (rows in DOMAINS order;
     the last row, the pooled law, for no label), and the posterior mean of a tile's mean given its noisy mean."""
+    FLAT = 1e6  # the variance that stands for no prior on a channel
     def __init__(self, mean, cov):  # (labels + 1, C), (labels + 1, C, C)
         super().__init__()
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float64), persistent=False)
-        self.register_buffer("cov", torch.as_tensor(cov, dtype=torch.float64), persistent=False)
-        if self.mean.ndim != 2 or self.cov.shape != self.mean.shape + self.mean.shape[-1:]:
+        mean, cov = torch.as_tensor(mean, dtype=torch.float64), torch.as_tensor(cov, dtype=torch.float64).clone()
+        if mean.ndim != 2 or cov.shape != mean.shape + mean.shape[-1:]:
             raise ConfigError(f"a tile-mean law needs means (K, C) and covariances (K, C, C), got "
-                              f"{tuple(self.mean.shape)} and {tuple(self.cov.shape)}", "TileMeanLaw")
+                              f"{tuple(mean.shape)} and {tuple(cov.shape)}", "TileMeanLaw")
+        # a channel that never varies in a row's tiles is padding (a gray domain's in a colour network): no prior there,
+        # its posterior is the noisy mean itself (else a colour tile under a gray label would have two channels set to 0)
+        pad = cov.diagonal(dim1=-2, dim2=-1) == 0
+        mean = torch.where(pad, 0.0, mean)
+        cov[pad.unsqueeze(-1) | pad.unsqueeze(-2)] = 0.0
+        cov.diagonal(dim1=-2, dim2=-1)[pad] = self.FLAT
+        self.register_buffer("mean", mean, persistent=False)
+        self.register_buffer("cov", cov, persistent=False)
 
     def as_dict(self) -> dict: return {"mean": self.mean.tolist(), "cov": self.cov.tolist()}
 

@@ -97,6 +97,9 @@ class TrainConfig:
             raise ConfigError("centre and gaussian_dc are two preconditionings; choose one", "TrainConfig.centre")
         self.val_sigmas = tuple(self.val_sigmas)
 
+# options measured on the training tiles where the config leaves them None: a run records the values it used
+_MEASURED = ("sigma_data", "data_mean", "dc_law")
+
 # %% ../nbs/12_training.ipynb #05f4a465
 def _generator(*keys:int, device="cpu") -> torch.Generator:
     return torch.Generator(device=device).manual_seed(
@@ -236,13 +239,13 @@ def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|No
     if cp is not None: return runs[-1], cp
     # the latest run was killed before its first checkpoint: restart it if it is this run
     opts = runs[-1] / "training_options.json"
-    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience", "sigma_data", "data_mean", "dc_law")}
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("kimg", "patience") + _MEASURED}
     if not opts.is_file() or strip(read_json(opts)) == strip(json.loads(json.dumps(asdict(cfg)))):
         return runs[-1], None
     return None, None
 
 # options a resume may change (or that do not decide what is learnt); `data` is compared by the tiles' content
-_RESUME_FREE = ("kimg", "patience", "sigma_data", "data_mean", "dc_law",
+_RESUME_FREE = ("kimg", "patience", *_MEASURED,
                 "data", "out", "device", "desc", "workers", "checkpoint_every_ticks",
                 "keep_checkpoints", "compile", "bf16", "channels_last")
 
@@ -560,7 +563,7 @@ def finished_run(cfg:TrainConfig) -> Path|None:
     gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by
     its patience: its log ends so)."""
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
-    for k in ("sigma_data", "data_mean", "dc_law"):
+    for k in _MEASURED:
         if getattr(cfg, k) is None: want.pop(k)
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
