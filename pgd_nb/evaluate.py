@@ -34,10 +34,11 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
-           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'summarize', 'write_table',
-           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'dc_response',
-           'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior', 'checkpoint_curve',
-           'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
+           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'paired_gain', 'cross_gains',
+           'summarize', 'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve',
+           'ode_samples', 'dc_response', 'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels',
+           'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation',
+           'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -303,7 +304,7 @@ def _cross_variants(name:str, prior, domain:str, scaling:Scaling) -> list[tuple[
     return [(name, "joint", prior), (f"{name}, labelled {wrong}", "wrong label", prior.lent(domain, wrong, scaling))]
 
 def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[dict]:
-    """Rows (network, test domain, kind, mean PSNR/SSIM/χ²/coverage over the frames) for every network in
+    """Rows (network, test domain, kind, mean PSNR/SSIM/χ²/coverage over the frames, each frame's PSNR) for every network in
     cfg.checkpoints ({domain: run trained on it alone, "all": run trained on all}) on every domain in raw_roots."""
     from tqdm import tqdm
     dev = resolve_device(cfg.restore.device, "RestoreConfig.device")
@@ -326,9 +327,31 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
             mean = lambda k: float(np.mean([x[k] for x in r])) if all(x.get(k) is not None for x in r) else None
             rows.append({"network": name, "test_domain": d, "kind": kind, "label": prior.label_as.get(d, d),
                          **{k: mean(k) for k in ("psnr", "psnr_e", "ssim", "reduced_chi2", "coverage", "seconds")},
-                         "frames": len(r)})
+                         "frames": len(r), "psnr_frames": [x["psnr"] for x in r]})
     return rows
 
+
+# %% ../nbs/17_evaluate.ipynb #f3cb422c
+def paired_gain(a, b, level:float=0.9) -> dict:
+    """b − a over paired frames (the same observations restored two ways): the mean, its Student-t interval at `level`
+    (none from one frame) and a verdict, "gain" or "cost" where the whole interval lies on one side of 0, else "tie"."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape or a.ndim != 1 or not len(a):
+        raise ConfigError(f"paired frames need two lists of one length, got {a.shape} and {b.shape}", "paired_gain")
+    d, n = b - a, len(a)
+    out = {"gain": float(d.mean()), "lo": None, "hi": None, "frames": n, "level": level, "verdict": "tie"}
+    if n > 1:
+        from scipy.stats import t
+        half = float(t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
+        out.update(lo=out["gain"] - half, hi=out["gain"] + half)
+        out["verdict"] = "gain" if out["lo"] > 0 else "cost" if out["hi"] < 0 else "tie"
+    return out
+
+def cross_gains(rows:list[dict], level:float=0.9) -> dict:
+    "{domain: `paired_gain` of the joint network against the domain's own one}, frame by frame, from cross rows."
+    cell = {(r["kind"], r["test_domain"]): r for r in rows if r["kind"] in ("own", "joint")}
+    return {d: paired_gain(cell[("own", d)]["psnr_frames"], cell[("joint", d)]["psnr_frames"], level)
+            for k, d in cell if k == "own" and ("joint", d) in cell}
 
 # %% ../nbs/17_evaluate.ipynb #9a3f3f54
 def summarize(

@@ -108,4 +108,7 @@ def test_cross_report_fills_the_matrix(tmp_path):
     alone = sum(n["images"] for n in m["networks"] if n["network"] != "all")
     assert abs(joint["images"] - alone) <= 3 * 8  # equal compute, to a batch per network
     assert "dB" in m["verdict"] and (run / "cross.png").is_file()
+    # one frame a domain gives no interval, so no gain or cost is called
+    assert all(g["lo"] is None and g["verdict"] == "tie" for g in m["gain_intervals"].values())
+    assert "no interval" in m["verdict"] and "made no difference" in m["verdict"]
     assert "cross/" + run.name + "/cross.html" in (tmp_path / "index.html").read_text()
