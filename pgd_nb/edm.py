@@ -197,8 +197,8 @@ class TileMeanLaw(nn.Module):
         if mean.ndim != 2 or cov.shape != mean.shape + mean.shape[-1:]:
             raise ConfigError(f"a tile-mean law needs means (K, C) and covariances (K, C, C), got "
                               f"{tuple(mean.shape)} and {tuple(cov.shape)}", "TileMeanLaw")
-        # a channel that never varies in a row's tiles is padding (a gray domain's in a colour network): no prior there,
-        # its posterior is the noisy mean itself (else a colour tile under a gray label would have two channels set to 0)
+        # a channel that never varies in a row's tiles is padding (a gray domain's in a colour network): no prior
+        # there, its posterior is the noisy mean itself (else a colour tile under a gray label has two channels at 0)
         pad = cov.diagonal(dim1=-2, dim2=-1) == 0
         mean = torch.where(pad, 0.0, mean)
         cov[pad.unsqueeze(-1) | pad.unsqueeze(-2)] = 0.0

@@ -304,8 +304,9 @@ def _cross_variants(name:str, prior, domain:str, scaling:Scaling) -> list[tuple[
     return [(name, "joint", prior), (f"{name}, labelled {wrong}", "wrong label", prior.lent(domain, wrong, scaling))]
 
 def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[dict]:
-    """Rows (network, test domain, kind, mean PSNR/SSIM/χ²/coverage over the frames, each frame's PSNR) for every network in
-    cfg.checkpoints ({domain: run trained on it alone, "all": run trained on all}) on every domain in raw_roots."""
+    """Rows (network, test domain, kind, mean PSNR/SSIM/χ²/coverage over the frames, each frame's PSNR) for every
+    network in cfg.checkpoints ({domain: run trained on it alone, "all": run trained on all}) on every domain in
+    raw_roots."""
     from tqdm import tqdm
     dev = resolve_device(cfg.restore.device, "RestoreConfig.device")
     nets = {name: load_prior(ck, dev, cfg.restore.precision) for name, ck in cfg.checkpoints.items()}

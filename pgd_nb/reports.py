@@ -345,8 +345,10 @@ def run_report(
     reports="reports",
     overrides: dict | None = None,
     steps=STEPS,
+    runs: str = "",
 ) -> Path:
-    """Run train → restore → evaluate for a domain (or nbs/cross.ipynb for domain "cross") into a new report folder;
+    """Run train → restore → evaluate for a domain (or nbs/cross.ipynb for domain "cross") into a new report folder,
+    training into `runs` (empty: .cache/runs in the repository; a finished run of the same options there is reused);
     raises PGDError (after writing the partial pages) if a step fails."""
     import os
     if domain == CROSS: steps = (CROSS,)
@@ -370,7 +372,7 @@ def run_report(
             log(f"data and tiles ({'demo' if not data_root else data_root})")
             raw, tiles = demo_tiles(domain, cache, str(Path(data_root).resolve()) if data_root else "")
         values = {s: {**PRESETS[preset][s], **((overrides or {}).get(s, {}))} for s in steps}
-        runs_dir, checkpoint = cache / "runs", ""
+        runs_dir, checkpoint = (Path(runs).resolve() if runs else cache / "runs"), ""
         for step in steps:
             p = _step_parameters(step, domain, run, values, tiles, raw, runs_dir, checkpoint)
             params["steps"][step] = {"parameters": p, "status": "running"}
@@ -411,6 +413,7 @@ class ReportJob:
     preset:str="demo"  # run sizes (demo: CPU minutes; smoke: seconds; gpu: a real dataset)
     data_root:str=""  # raw dataset in a known layout (empty: the embedded demo data)
     reports:str="reports"  # reports folder
+    runs:str=""  # where training runs go (empty: the repository's .cache/runs); one of the same options is reused
     kimg:float|None=None  # training length, thousands of images (none: the preset's)
 
     def __post_init__(self):
@@ -423,7 +426,7 @@ class ReportJob:
 def _steps(domain:str) -> tuple: return (CROSS,) if domain == CROSS else STEPS
 
 def main(argv=None):
-    "CLI: pgd_report --domain D|all|cross [--preset demo] [--data_root R] [--reports reports]"
+    "CLI: pgd_report --domain D|all|cross [--preset demo] [--data_root R] [--reports reports] [--runs R]"
     ap = option_parser(
         "pgd_report",
         "Run train → restore → evaluate with papermill and publish HTML reports.",
@@ -442,6 +445,7 @@ def main(argv=None):
                     indent=1,
                 )
             )
-        for d in domains: run_report(d, job.preset, job.data_root, job.reports, overrides)  # a failed step: exit 1
+        for d in domains:  # a failed step: exit 1
+            run_report(d, job.preset, job.data_root, job.reports, overrides, runs=job.runs)
         print(f"pgd_report: index at {Path(job.reports) / 'index.html'}")
     return run_cli("pgd_report", ap, work, argv)

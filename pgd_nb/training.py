@@ -432,7 +432,8 @@ def train(
     total_steps = math.ceil(cfg.kimg * 1000 / cfg.batch)
     tick_steps = max(1, round(cfg.tick_kimg * 1000 / cfg.batch))
     log(f"{'resume at step ' + str(pr.step) if state else 'start'}: {json.dumps(asdict(cfg))} on {device}, {world} "
-        f"process(es), {len(train_ds)} train tiles, {len(val_ds) if val_ds else 0} val tiles")
+        f"process(es), {len(train_ds)} train tiles, {len(val_ds) if val_ds else 0} val tiles, bf16 autocast "
+        f"{'on' if bf16 else 'off'}")
     bar = tqdm(total=total_steps, initial=pr.step, desc="train", unit="step", disable=not (progress and main))
     batches = iter(torch.utils.data.DataLoader(
         _StepBatches(source, cfg.batch, rank, world), batch_size=None,

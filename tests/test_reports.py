@@ -14,7 +14,9 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
-    r = subprocess.run([BIN / "pgd_report", "--domain", "astronomy", "--preset", "smoke", "--reports", reports], capture_output=True, text=True)
+    runs = tmp_path_factory.mktemp("runs")  # a test never reuses, or leaves, a run in the repository's .cache/runs
+    r = subprocess.run([BIN / "pgd_report", "--domain", "astronomy", "--preset", "smoke", "--reports", reports,
+                        "--runs", runs], capture_output=True, text=True)
     return reports, r
 
 
@@ -89,9 +91,10 @@ def test_train_page_measures_the_prior(smoke):
     assert "Denoising PSNR on held-out tiles" in (run / "train.html").read_text()
 
 
-def test_cross_report_fills_the_matrix(tmp_path):
-    r = subprocess.run([BIN / "pgd_report", "--domain", "cross", "--preset", "smoke", "--reports", tmp_path],
-                       capture_output=True, text=True)
+def test_cross_report_fills_the_matrix(tmp_path, tmp_path_factory):
+    runs = tmp_path_factory.mktemp("runs")
+    r = subprocess.run([BIN / "pgd_report", "--domain", "cross", "--preset", "smoke", "--reports", tmp_path,
+                        "--runs", runs], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     run = next((tmp_path / "cross").iterdir())
     nb = json.loads((run / "cross.ipynb").read_text())
@@ -107,6 +110,7 @@ def test_cross_report_fills_the_matrix(tmp_path):
     joint = next(n for n in m["networks"] if n["network"] == "all")
     alone = sum(n["images"] for n in m["networks"] if n["network"] != "all")
     assert abs(joint["images"] - alone) <= 3 * 8  # equal compute, to a batch per network
+    assert not any(n["reused"] for n in m["networks"]) and len(list(runs.iterdir())) == 4
     assert "dB" in m["verdict"] and (run / "cross.png").is_file()
     # one frame a domain gives no interval, so no gain or cost is called
     assert all(g["lo"] is None and g["verdict"] == "tie" for g in m["gain_intervals"].values())
