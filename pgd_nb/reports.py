@@ -192,7 +192,9 @@ def _results_section(run:Path) -> list[str]:
     lines = [f"## {p['domain']}", "",
              f"Run `{run.parent.name}/{run.name}`, commit `{(p.get('git_commit') or 'unknown')[:10]}`"
              f"{' (modified)' if p.get('git_modified') else ''}; prior `{m.get('run', '?')}` trained for "
-             f"{m.get('kimg', '?')} kimg at {m.get('img_per_s') or 0:.1f} img/s. Report: {p.get('seconds', 0):.0f} s"
+             f"{m.get('kimg', '?')} kimg at {m.get('img_per_s') or 0:.1f} img/s"
+             f"{'' if m.get('bf16') is None else ' under bf16 autocast' if m['bf16'] else ' in fp32'}. "
+             f"Report: {p.get('seconds', 0):.0f} s"
              f" ({steps}) on {p.get('machine', 'an unrecorded machine')}.", ""]
     rows = ev.get("split", {}).get("tables", {}).get("split_summary", [])
     if rows:

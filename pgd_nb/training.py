@@ -382,13 +382,14 @@ def _early_stopping(cfg, pr:_Progress, val:float|None, save_best):
         pr.bad_vals += 1
     pr.stop = cfg.patience is not None and pr.bad_vals >= cfg.patience
 
-def _tick_stats(cfg, pr:_Progress, losses:list, val, dt:float, device) -> dict:
-    "The stats line of a tick."
+def _tick_stats(cfg, pr:_Progress, losses:list, val, dt:float, device, bf16:bool) -> dict:
+    "The stats line of a tick (`bf16`: whether the tick ran under bf16 autocast)."
     n = len(losses) * cfg.batch
     return {"step": pr.step, "kimg": round(pr.step * cfg.batch / 1000, 4), "loss": float(np.mean(losses)),
             "val_loss": val,
             "lr": learning_rate(cfg, pr.step * cfg.batch), "sec_per_kimg": round(dt / (n / 1000), 3),
-            "img_per_s": round(n / dt, 2), "memory_mb": round(_memory_mb(device), 1), "skipped_steps": pr.skipped}
+            "img_per_s": round(n / dt, 2), "memory_mb": round(_memory_mb(device), 1), "skipped_steps": pr.skipped,
+            "bf16": bf16}
 
 def _save_checkpoint(cfg, run_dir:Path, D, ema, opt, pr:_Progress, scalings:dict):
     "checkpoint-<step>.pt (network, EMA, optimizer, progress), keeping the newest `keep_checkpoints`."
@@ -453,7 +454,7 @@ def train(
         tick, last = pr.step // tick_steps, pr.step == total_steps
         val = _validate(cfg, ema, val_ds, loss_fn, device, tick, last, main, world)
         _early_stopping(cfg, pr, val, lambda: main and save_checkpoint(run_dir / "best.pt", best_state(val)))
-        stats = _tick_stats(cfg, pr, losses, val, time.perf_counter() - t_tick, device)
+        stats = _tick_stats(cfg, pr, losses, val, time.perf_counter() - t_tick, device, bf16)
         if main:
             with open(run_dir / "stats.jsonl", "a") as f: f.write(json.dumps(stats) + "\n")
             log(json.dumps(stats))
@@ -587,7 +588,8 @@ def train_or_reuse(cfg:TrainConfig, progress:bool=False) -> tuple[Path, bool]:
 
 
 def run_summary(run) -> dict:
-    "A run's length and cost from its stats.jsonl: kimg, images, training seconds, images per second, losses."
+    """A run's length and cost from its stats.jsonl: kimg, images, training seconds, images per second, losses, and
+    whether its last tick ran under bf16 autocast (None for runs from before that was recorded)."""
     stats = read_jsonl(Path(run) / "stats.jsonl")[0]
     if not stats:
         raise FileFormatError("has no stats (the run was stopped before its first tick)", Path(run) / "stats.jsonl",
@@ -598,7 +600,7 @@ def run_summary(run) -> dict:
             "train_seconds": sum(s["sec_per_kimg"] * (k1 - k0) for s, k0, k1 in zip(stats, kimg, kimg[1:])),
             "img_per_s": float(np.median([s["img_per_s"] for s in stats])), "final_loss": stats[-1]["loss"],
             "first_val_loss": val[0] if val else None, "final_val_loss": val[-1] if val else None,
-            "best_val_loss": min(val) if val else None}
+            "best_val_loss": min(val) if val else None, "bf16": stats[-1].get("bf16")}
 
 # %% ../nbs/12_training.ipynb #5334fcdc
 def main(argv=None):

@@ -89,6 +89,8 @@ def test_train_page_measures_the_prior(smoke):
     assert {"ode", "sde"} == set(q["samples"]) and all(0 < s["std_ratio"] < 10 for s in q["samples"].values())
     assert isinstance(q["flags"], list) and (run / "prior_quality.png").is_file()
     assert "Denoising PSNR on held-out tiles" in (run / "train.html").read_text()
+    assert json.loads((run / "metrics.json").read_text())["bf16"] in (True, False)  # the precision it trained in
+    assert re.search(r"<td>precision</td><td>(bf16 autocast|fp32)</td>", (run / "train.html").read_text())
 
 
 def test_cross_report_fills_the_matrix(tmp_path, tmp_path_factory):
