@@ -26,7 +26,7 @@ from .guidance import METHODS, ForwardModel, posterior_sample, reverse_sde
 from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
-from .metrics import bayes_margins, block_errors, ratio_intervals, sample_statistics, ssim
+from .metrics import bayes_margins, block_errors, paired_gain, ratio_intervals, sample_statistics, ssim
 from .noise import LIKELIHOODS, sample_poisson_gaussian
 from .restore import RestoreConfig, load_observation, resolve_exposure_ratio, restore_planes
 from .transforms import centre_crop, frames_to_planes
@@ -34,11 +34,10 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
-           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'paired_gain', 'cross_gains',
-           'summarize', 'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve',
-           'ode_samples', 'dc_response', 'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels',
-           'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation',
-           'main']
+           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize',
+           'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples',
+           'dc_response', 'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior',
+           'checkpoint_curve', 'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -333,21 +332,6 @@ def cross_protocol(cfg:EvalConfig, raw_roots:dict, progress:bool=True) -> list[d
 
 
 # %% ../nbs/17_evaluate.ipynb #f3cb422c
-def paired_gain(a, b, level:float=0.9) -> dict:
-    """b − a over paired frames (the same observations restored two ways): the mean, its Student-t interval at `level`
-    (none from one frame) and a verdict, "gain" or "cost" where the whole interval lies on one side of 0, else "tie"."""
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.shape != b.shape or a.ndim != 1 or not len(a):
-        raise ConfigError(f"paired frames need two lists of one length, got {a.shape} and {b.shape}", "paired_gain")
-    d, n = b - a, len(a)
-    out = {"gain": float(d.mean()), "lo": None, "hi": None, "frames": n, "level": level, "verdict": "tie"}
-    if n > 1:
-        from scipy.stats import t
-        half = float(t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
-        out.update(lo=out["gain"] - half, hi=out["gain"] + half)
-        out["verdict"] = "gain" if out["lo"] > 0 else "cost" if out["hi"] < 0 else "tie"
-    return out
-
 def cross_gains(rows:list[dict], level:float=0.9) -> dict:
     "{domain: `paired_gain` of the joint network against the domain's own one}, frame by frame, from cross rows."
     cell = {(r["kind"], r["test_domain"]): r for r in rows if r["kind"] in ("own", "joint")}

@@ -10,8 +10,8 @@ from scipy import ndimage
 
 # %% auto #0
 __all__ = ['SPECTRUM_BANDS', 'psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage',
-           'bayes_margins', 'block_errors', 'radial_power_spectrum', 'ratio_intervals', 'sample_statistics',
-           'detect_sources', 'aperture_flux', 'photometry_error']
+           'bayes_margins', 'block_errors', 'paired_gain', 'radial_power_spectrum', 'ratio_intervals',
+           'sample_statistics', 'detect_sources', 'aperture_flux', 'photometry_error']
 
 # %% ../nbs/15_metrics.ipynb #6aeb6e30
 def psnr(reference, estimate, data_range:float|None=None) -> float:
@@ -102,6 +102,22 @@ def block_errors(estimate, truth, block:int=16) -> np.ndarray:
     *lead, C, H, W = d.shape
     d = d[..., : H // block * block, : W // block * block].reshape(*lead, C, H // block, block, W // block, block)
     return d.mean(axis=(-5, -3, -1)).ravel()
+
+# %% ../nbs/15_metrics.ipynb #408b59f3
+def paired_gain(a, b, level:float=0.9) -> dict:
+    """b − a over paired frames (the same observations restored two ways): the mean, its Student-t interval at `level`
+    (none from one frame) and a verdict, "gain" or "cost" where the whole interval lies on one side of 0, else "tie"."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape or a.ndim != 1 or not len(a):
+        raise ValueError(f"paired frames need two lists of one length, got {a.shape} and {b.shape}")
+    d, n = b - a, len(a)
+    out = {"gain": float(d.mean()), "lo": None, "hi": None, "frames": n, "level": level, "verdict": "tie"}
+    if n > 1:
+        from scipy.stats import t
+        half = float(t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
+        out.update(lo=out["gain"] - half, hi=out["gain"] + half)
+        out["verdict"] = "gain" if out["lo"] > 0 else "cost" if out["hi"] < 0 else "tie"
+    return out
 
 # %% ../nbs/15_metrics.ipynb #a9595a9d
 def _rings(H:int, W:int) -> tuple[np.ndarray, np.ndarray]:
