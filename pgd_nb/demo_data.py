@@ -318,9 +318,9 @@ def _astro_field(out_dir:Path, field:int, seed:int, size:int, m13) -> list[dict]
     ]
 
 # %% ../nbs/07_demo_data.ipynb #2143c145
-DEMO_VERSION = 2  # bump when the demo data change; 2: HST-like astronomy, BioSR offset not in the files
+DEMO_VERSION = 3  # bump when the demo data change; 2: HST-like astronomy, BioSR offset not in the files; 3: 48 cells
 DEMO_SIZES = {"photography": dict(sony_scenes=20, fuji_scenes=8, size=512),
-              "microscopy": dict(cells_per_structure=4, size=256),
+              "microscopy": dict(cells_per_structure=12, size=256),
               "astronomy": dict(fields=16, size=256)}
 
 def _jobs(domain:str, seed:int, small:bool):

@@ -138,7 +138,9 @@ _BIOSR_LEVEL = re.compile(r"^RawSIMData_level_(\d+)$")
 _STACK_EXTENSIONS = {".mrc", ".tif", ".tiff"}
 
 def biosr_layout(root, seed:int=0) -> Layout:
-    "BioSR pairs: `<structure>/Cell_*/RawSIMData_level_XX.*` (noisy) with `RawSIMData_gt.*` (clean) of the same cell."
+    """BioSR pairs: `<structure>/Cell_*/RawSIMData_level_XX.*` (noisy) with `RawSIMData_gt.*` (clean) of the same cell.
+    Each structure's cells are split 70/15/15 on their own, so that validation and test hold every structure (a pooled
+    cut can leave one out, and the held-out figures then describe another mixture than the one trained on)."""
     root = Path(root)
     pairs = []
     for cell in sorted(p for p in root.glob("*/Cell_*") if p.is_dir()):
@@ -165,7 +167,9 @@ def biosr_layout(root, seed:int=0) -> Layout:
             root,
             "point data_root at the BioSR folder",
         )
-    splits = split_scenes([p.scene for p in pairs], seed)
+    splits = {}
+    for structure in sorted({p.scene.split("/")[0] for p in pairs}):
+        splits.update(split_scenes([p.scene for p in pairs if p.scene.split("/")[0] == structure], seed))
     return Layout("biosr", "microscopy", root, [replace(p, split=splits[p.scene]) for p in pairs])
 
 # %% ../nbs/06_layouts.ipynb #d2eb3f17

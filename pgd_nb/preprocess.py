@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import shutil
 import time
@@ -337,7 +338,8 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
         dom_dir,
         {"tile": tile, "min_overlap": min_overlap, "seed": seed, "layout": layout.name, "version": _FORMAT_VERSION,
          "scale": str(scale), "offset": offset, "transform": transform,
-         "data_root": str(Path(layout.root).resolve()), "max_files": max_files}  # the data and its selection
+         "data_root": str(Path(layout.root).resolve()), "max_files": max_files,  # the data and its selection
+         "splits": _splits_digest(layout)}  # a split changed by the layout's rule leaves no tile in its old split
         | ({"sensor": str(sensor)} if sensor else {}),
     )
     sweep_temps(dom_dir)  # what a killed run left half-written (a live run's temps are its own)
@@ -400,11 +402,17 @@ def preprocess(layout:Layout,  # from `find_layout` (or a layout function)
 # %% ../nbs/08_preprocess.ipynb #7395b795
 _FORMAT_VERSION = 3  # bump when tiles or records change meaning
 
+def _splits_digest(layout:Layout) -> str:
+    "SHA-1 (12 hex digits) of the layout's scene → split map: which split every scene's tiles belong to."
+    return hashlib.sha1(json.dumps(sorted(layout.scenes.items())).encode()).hexdigest()[:12]
+
 def _check_settings(dom_dir:Path, settings:dict):
-    "Refuse to resume into a folder made with other settings (its tiles would be mixed with these)."
+    """Refuse to resume into a folder made with other settings (its tiles would be mixed with these). A folder from
+    before the splits were recorded is taken to hold these splits."""
     path = dom_dir / ".parts" / "settings.json"
     if path.is_file():
         old = read_json(path, f"delete {dom_dir} (tiles can be made again) and rerun")
+        if "splits" in settings and "splits" not in old: old = old | {"splits": settings["splits"]}
         if old != settings:
             diff = ", ".join(f"{k} {old.get(k)} → {v}" for k, v in settings.items() if old.get(k) != v)
             raise ConfigError(
