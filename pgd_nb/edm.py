@@ -226,10 +226,11 @@ class TileMeanLaw(nn.Module):
 
 
 def measure_tile_means(dataset, crop:int, labels:int, max_items:int=512, seed:int=0) -> TileMeanLaw:
-    """The `TileMeanLaw` of one random `crop`-px crop per clean tile, per domain label and pooled, from up to
-    `max_items` tiles; labels without tiles get the pooled law."""
+    """The `TileMeanLaw` of `max_items` random `crop`-px crops of the clean tiles (every tile in turn, in a shuffled
+    order: a few tiles give many crops each), per domain label and pooled; labels without tiles get the pooled law."""
     rng = np.random.default_rng(seed)
-    idx = rng.permutation(len(dataset))[:max_items]
+    n = len(dataset)
+    idx = np.concatenate([rng.permutation(n) for _ in range(-(-max_items // max(n, 1)))])[:max_items]
     means, lab = [], []
     for i in idx:
         item = dataset[int(i)]

@@ -33,7 +33,7 @@ PRESETS = {  # per run size: the parameters of each run notebook
               "cross": {"preset": "tiny", "kimg_each": 0.1, "batch": 8, "crop": 32, "samples": 2, "steps": 4,
                         "num_frames": 1, "eval_crop": 64}},
     "demo": {"train": {"preset": "tiny", "kimg": 12.0, "batch": 16, "crop": 64, "quality_tiles": 256,
-                      "quality_curve_tiles": 8, "quality_samples": 16, "quality_sde_levels": 40},
+                      "quality_curve_tiles": 8, "quality_samples": 32, "quality_sde_levels": 40},
              "restore": {"method": "pinned", "samples": 8, "steps": 10, "num_frames": 2, "crop": 128},
              "evaluate": {"protocol": "split,classical", "method": "pinned", "samples": 8, "steps": 10, "num_frames": 3,
                           "crop": 0, "peaks": "1,5,20,60", "realizations": 2, "image_size": 64, "images": "camera",
