@@ -225,6 +225,18 @@ def _check_scalings(saved:dict, ds:TileDataset, where:Path):
 
 
 # %% ../nbs/12_training.ipynb #b7b2447f
+def _tile_law(cfg:TrainConfig, train_ds=None) -> dict:
+    "The tile-mean law (`measure_tile_means`) of cfg's training crops, as training_options.json records it."
+    if train_ds is None:
+        channels = max(DOMAINS[d].channels for d in cfg.domains)
+        train_ds = TileDataset(cfg.data, "train", cfg.domains, role="clean", channels=channels)
+    return json.loads(json.dumps(measure_tile_means(train_ds, cfg.crop, len(DOMAINS), seed=cfg.seed).as_dict()))
+
+def _same_law(a, b) -> bool:
+    "Two recorded tile-mean laws agree (to rounding: a reduction's order may differ between machines)."
+    try: return all(np.allclose(np.asarray(a[k]), np.asarray(b[k]), rtol=1e-9, atol=1e-12) for k in ("mean", "cov"))
+    except (KeyError, TypeError, ValueError): return False
+
 def _resume_target(cfg:TrainConfig, resume:str|None) -> tuple[Path|None, Path|None]:
     "(run folder, checkpoint) to continue: a checkpoint, a run folder, or 'auto' = the latest run in cfg.out."
     if not resume: return None, None
@@ -290,7 +302,7 @@ def _setup(cfg:TrainConfig, resume:str|None, overrides:dict|None=None):
     if run_dir is not None and (run_dir / "training_options.json").is_file():
         _check_same_run(asked, saved, overrides, run_dir)
     if cfg.gaussian_dc and cfg.dc_law is None:
-        cfg.dc_law = measure_tile_means(train_ds, cfg.crop, len(DOMAINS), seed=cfg.seed).as_dict()
+        cfg.dc_law = _tile_law(cfg, train_ds)
     measure = cfg.sigma_data is None or (cfg.centre and cfg.data_mean is None)
     mo = data_moments(train_ds, seed=cfg.seed) if measure else None  # one pass over the tiles, only where needed
     if cfg.sigma_data is None: cfg.sigma_data = round(mo["std" if cfg.centre else "rms"], 4)
@@ -562,11 +574,13 @@ _DEFAULTS = {f.name: f.default for f in fields(TrainConfig) if f.default is not 
 
 def finished_run(cfg:TrainConfig) -> Path|None:
     """The newest run folder in cfg.out that finished exactly this training: the same options (σ_data too when cfg
-    gives one), the same tiles (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by
-    its patience: its log ends so)."""
+    gives one; the tile-mean law measured again, so that a change in how it is measured is not reused), the same tiles
+    (their metadata.json SHA-1), best.pt written and cfg.kimg reached (or stopped early by its patience: its log ends
+    so)."""
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
     for k in _MEASURED:
         if getattr(cfg, k) is None: want.pop(k)
+    law = want.pop("dc_law", None) or (_tile_law(cfg) if cfg.gaussian_dc else None)
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
         try:
@@ -576,7 +590,8 @@ def finished_run(cfg:TrainConfig) -> Path|None:
             same_data = read_json(run / "data.json")["metadata_sha1"] == shas
         except (OSError, ValueError, KeyError, IndexError):  # unfinished, damaged or foreign folders are not reused
             continue
-        same_options = all(opts.get(k, _DEFAULTS.get(k)) == v for k, v in want.items())
+        same_options = all(opts.get(k, _DEFAULTS.get(k)) == v for k, v in want.items()) and (
+            law is None or _same_law(opts.get("dc_law"), law))
         if done and same_data and same_options and (run / "best.pt").is_file():
             return run
     return None
