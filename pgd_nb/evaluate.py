@@ -37,7 +37,7 @@ __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_method
            'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize',
            'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples',
            'dc_response', 'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior',
-           'checkpoint_curve', 'kimg_to_reach', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
+           'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -605,11 +605,11 @@ def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=1
 
 # %% ../nbs/17_evaluate.ipynb #fa7500e9
 def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:list[dict], samples:int=8,
-                     sde_levels:int=20, seed:int=0, device="cpu", reference:torch.Tensor|None=None) -> list[dict]:
+                     ode_steps:int=40, seed:int=0, device="cpu", reference:torch.Tensor|None=None) -> list[dict]:
     """Per kept checkpoint of a training run, oldest first: kimg, the network's denoising margin over the classical
     denoiser (`classical`: rows of `denoising_curve` on the same tiles and σ) at each σ, and the std ratio of its
-    reverse-SDE samples to that of `reference` (model-space tiles; clean_m if none) with its 90 % interval
-    (`ratio_intervals`: with a few samples it is wide)."""
+    probability-flow ODE samples (`ode_samples`) to that of `reference` (model-space tiles; clean_m if none) with its
+    90 % interval (`ratio_intervals`: with a few samples it is wide)."""
     batch = read_json(Path(run) / "training_options.json")["batch"]
     ref_u = model_to_scaled((clean_m if reference is None else reference).double().numpy())
     rows = []
@@ -617,11 +617,11 @@ def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:li
         prior = load_prior(cp, device)
         curve = denoising_curve(prior, domain, clean_m, sigmas, seed, classical)
         C, crop = clean_m.shape[1], clean_m.shape[-1]
-        draws = model_to_scaled(prior_draws(prior, domain, samples, crop, sde_levels, seed + 2)[:, :C].numpy())
+        draws = model_to_scaled(ode_samples(prior, domain, samples, crop, ode_steps, seed + 1)[:, :C].double().numpy())
         rows.append({"kimg": prior.step * batch / 1000, "checkpoint": cp.name,
                      "min_margin": min(r["margin"] for r in curve), "margins": [r["margin"] for r in curve],
-                     "sde_std_ratio": float(draws.std() / ref_u.std()),
-                     "sde_std_interval": ratio_intervals(draws, ref_u)["std_ratio"]})
+                     "ode_std_ratio": float(draws.std() / ref_u.std()),
+                     "ode_std_interval": ratio_intervals(draws, ref_u)["std_ratio"]})
     return rows
 
 def kimg_to_reach(kimg, values, target:float, last:int=3, reach:float=10.0) -> float|None:
@@ -637,12 +637,17 @@ def kimg_to_reach(kimg, values, target:float, last:int=3, reach:float=10.0) -> f
     return float(np.exp((target - a) / b))
 
 
+def curve_std(row:dict) -> tuple[str, float, list]:
+    "(sampler, std ratio, its interval) of a `checkpoint_curve` row; rows written before the ODE carry the SDE's."
+    key = "ode" if "ode_std_ratio" in row else "sde"
+    return key.upper(), row[f"{key}_std_ratio"], row[f"{key}_std_interval"]
+
 def kimg_needed(curve:list[dict]) -> dict:
-    """From `checkpoint_curve` rows: the kimg at which the worst denoising margin reaches 0 dB ("margin") and the SDE
+    """From `checkpoint_curve` rows: the kimg at which the worst denoising margin reaches 0 dB ("margin") and the
     samples' std comes within 10 % of the data's ("std"), by `kimg_to_reach`."""
     k = [r["kimg"] for r in curve]
     return {"margin": kimg_to_reach(k, [r["min_margin"] for r in curve], 0.0),
-            "std": kimg_to_reach(k, [-abs(r["sde_std_ratio"] - 1) for r in curve], -0.1)}
+            "std": kimg_to_reach(k, [-abs(curve_std(r)[1] - 1) for r in curve], -0.1)}
 
 # %% ../nbs/17_evaluate.ipynb #a3013e5d
 def plot_examples(examples:list[dict], path=None, zoom:int=32):

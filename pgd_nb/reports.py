@@ -237,11 +237,12 @@ def _prior_lines(q:dict|None) -> list[str]:
 def _prior_section(run:Path) -> list[str]:
     "Markdown lines of a report's prior: how it was trained, what it has learnt, how much more training would help."
     p, m = read_json(run / "params.json"), read_json(run / "metrics.json")
-    from pgd_nb.evaluate import kimg_needed  # recomputed from the curve: the rule of this version, not the report's
+    from pgd_nb.evaluate import curve_std, kimg_needed  # recomputed from the curve: this version's rule, not the report's
     curve = m.get("checkpoint_curve") or []
     need = kimg_needed(curve) if curve else {}
     last = curve[-1] if curve else {}
-    met = {"margin": last.get("min_margin", -1) >= 0, "std": abs(last.get("sde_std_ratio", 0) - 1) <= 0.1}
+    sampler = curve_std(last)[0] if curve else "ODE"  # reports before the curve used the ODE show the SDE's
+    met = {"margin": last.get("min_margin", -1) >= 0, "std": bool(curve) and abs(curve_std(last)[1] - 1) <= 0.1}
     f = lambda k: (f"met at {last['kimg']:g} kimg" if met[k] else "not met, and not approached on the trend"
                    if need.get(k) is None else f"not met; the trend reaches it at ≈ {need[k]:.0f} kimg")
     lines = [f"Prior of `{run.parent.name}/{run.name}` (train step {p['steps']['train']['seconds']:.0f} s): "
@@ -249,9 +250,9 @@ def _prior_section(run:Path) -> list[str]:
              f"best validation loss {m['best_val_loss']:.4f}.", ""]
     lines += _prior_lines(m.get("prior_quality"))
     if curve:
-        lines += ["By checkpoint (kimg: worst margin dB / SDE std ratio): "
-                  + ", ".join(f"{r['kimg']:g}: {r['min_margin']:+.2f} / {r['sde_std_ratio']:.2f}" for r in curve)
-                  + f". Margin ≥ 0 at every σ: {f('margin')}; SDE std within 10 %: {f('std')}.", ""]
+        lines += [f"By checkpoint (kimg: worst margin dB / {sampler} std ratio): "
+                  + ", ".join(f"{r['kimg']:g}: {r['min_margin']:+.2f} / {curve_std(r)[1]:.2f}" for r in curve)
+                  + f". Margin ≥ 0 at every σ: {f('margin')}; {sampler} std within 10 %: {f('std')}.", ""]
     return lines
 
 def _cross_lines(run:Path) -> list[str]:
