@@ -237,7 +237,7 @@ def _prior_lines(q:dict|None) -> list[str]:
 def _prior_section(run:Path) -> list[str]:
     "Markdown lines of a report's prior: how it was trained, what it has learnt, how much more training would help."
     p, m = read_json(run / "params.json"), read_json(run / "metrics.json")
-    from pgd_nb.evaluate import curve_std, kimg_needed  # recomputed from the curve: this version's rule, not the report's
+    from pgd_nb.evaluate import curve_std, kimg_needed  # recomputed: this version's rule, not the report's
     curve = m.get("checkpoint_curve") or []
     need = kimg_needed(curve) if curve else {}
     last = curve[-1] if curve else {}
