@@ -580,7 +580,7 @@ def finished_run(cfg:TrainConfig) -> Path|None:
     want = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k not in _NOT_DECIDING}
     for k in _MEASURED:
         if getattr(cfg, k) is None: want.pop(k)
-    law = want.pop("dc_law", None) or (_tile_law(cfg) if cfg.gaussian_dc else None)
+    law = want.pop("dc_law", None)  # given, or measured again below: only for a run that matches otherwise
     shas = {d: metadata_sha1(cfg.data, d) for d in cfg.domains}
     for run in sorted(Path(cfg.out).glob("[0-9]" * 5 + "-*"), reverse=True):
         try:
@@ -590,10 +590,11 @@ def finished_run(cfg:TrainConfig) -> Path|None:
             same_data = read_json(run / "data.json")["metadata_sha1"] == shas
         except (OSError, ValueError, KeyError, IndexError):  # unfinished, damaged or foreign folders are not reused
             continue
-        same_options = all(opts.get(k, _DEFAULTS.get(k)) == v for k, v in want.items()) and (
-            law is None or _same_law(opts.get("dc_law"), law))
-        if done and same_data and same_options and (run / "best.pt").is_file():
-            return run
+        if not (done and same_data and (run / "best.pt").is_file()): continue
+        if not all(opts.get(k, _DEFAULTS.get(k)) == v for k, v in want.items()): continue
+        if law is None and cfg.gaussian_dc: law = _tile_law(cfg)
+        if law is not None and not _same_law(opts.get("dc_law"), law): continue
+        return run
     return None
 
 def train_or_reuse(cfg:TrainConfig, progress:bool=False) -> tuple[Path, bool]:
