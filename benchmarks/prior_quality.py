@@ -30,10 +30,12 @@ def block(name: str, domain: str, q: dict, seconds: float) -> str:
              "  network    " + " ".join(f"{r['network']:7.2f}" for r in c),
              f"  {c[0]['classical_method']:10s} " + " ".join(f"{r['classical']:7.2f}" for r in c),
              "  margin     " + " ".join(f"{r['margin']:+7.2f}" for r in c)]
-    for k, st in q["samples"].items():
-        lines.append(f"  {k}: std {st['sample_std']:.4f} vs data {st['data_std']:.4f} (ratio {st['std_ratio']:.3f}), mean ratio "
-                     f"{st['mean_ratio']:.3f}, spectrum low/mid/high {st['spectrum_low_ratio']:.3f}/"
-                     f"{st['spectrum_mid_ratio']:.3f}/{st['spectrum_high_ratio']:.3f}")
+    for part, against in (("samples", "training crops"), ("samples_held_out", "held-out crops")):
+        for k, st in q.get(part, {}).items():
+            lines.append(f"  {k}: std {st['sample_std']:.4f} vs {against} {st['data_std']:.4f} "
+                         f"({st['data_scenes']} scenes; ratio {st['std_ratio']:.3f}), mean ratio "
+                         f"{st['mean_ratio']:.3f}, spectrum low/mid/high {st['spectrum_low_ratio']:.3f}/"
+                         f"{st['spectrum_mid_ratio']:.3f}/{st['spectrum_high_ratio']:.3f}")
     lines.append(f"  ODE std / SDE std {q['ode_over_sde_std']:.3f}; flags: {'; '.join(q['flags']) or 'none'}")
     return "\n".join(lines)
 
@@ -59,7 +61,7 @@ def main():
             t0 = time.perf_counter()
             q = measure_prior(prior, domain, raw, tiles, a.crop, a.tiles, a.samples, a.sde_levels, a.seed,
                               a.curve_tiles or None)
-            q.pop("clean"), q.pop("draws")
+            for k in ("clean", "draws", "reference", "reference_scenes"): q.pop(k)
             name = f"{Path(prior.checkpoint).parent.name}/{Path(prior.checkpoint).name} (step {prior.step})"
             print(block(name, domain, q, time.perf_counter() - t0), flush=True)
             results.append({"checkpoint": name, "domain": domain, "seconds": time.perf_counter() - t0, **q})

@@ -36,8 +36,9 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 __all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
            'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize',
            'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples',
-           'dc_response', 'prior_quality', 'plot_prior_quality', 'held_out_crops', 'noise_levels', 'measure_prior',
-           'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
+           'dc_response', 'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops', 'noise_levels',
+           'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples',
+           'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -521,22 +522,28 @@ def dc_response(prior, domain:str, clean_m:torch.Tensor, sigmas=(0.1, 0.5, 2.0, 
     return rows
 
 def prior_quality(prior, domain:str, clean_m:torch.Tensor, sigmas, samples:int=16, sde_levels:int=40,
-                  curve_tiles:int=16, seed:int=0) -> dict:
-    """The prior's denoising curve (on the first `curve_tiles` tiles) against the classical one and its samples'
-    statistics (ODE and SDE) against all the held-out clean tiles (N, C, H, W) in model space, with their sampling
-    intervals (`sample_statistics`), and how its output follows a tile's brightness (`dc_response`); `flags` lists what
-    is out of line."""
+                  curve_tiles:int=16, seed:int=0, scenes=None, reference:torch.Tensor|None=None,
+                  reference_scenes=None) -> dict:
+    """The prior's denoising curve (on the first `curve_tiles` held-out tiles) against the classical one and its
+    samples' statistics (ODE and SDE, `samples`) against `reference` tiles (N, C, H, W, model space; none: all the
+    held-out tiles clean_m), with their sampling intervals (`sample_statistics`, by scene where `scenes` /
+    `reference_scenes` name each tile's), and how its output follows a tile's brightness (`dc_response`); with a
+    reference, `samples_held_out` holds the same statistics against the held-out tiles. `flags` lists what is out of
+    line."""
     C, crop = clean_m.shape[1], clean_m.shape[-1]
     curve = denoising_curve(prior, domain, clean_m[:curve_tiles], sigmas, seed)
     draws = {"ode": ode_samples(prior, domain, samples, crop, seed=seed + 1)[:, :C],
              "sde": prior_draws(prior, domain, samples, crop, sde_levels, seed + 2)[:, :C]}
-    data_u = model_to_scaled(clean_m.double().numpy())
-    stats = {k: sample_statistics(model_to_scaled(v.double().numpy()), data_u) for k, v in draws.items()}
+    against = lambda tiles, groups: {k: sample_statistics(model_to_scaled(v.double().numpy()),
+                                                          model_to_scaled(tiles.double().numpy()), groups=groups)
+                                     for k, v in draws.items()}
+    stats = against(clean_m, scenes) if reference is None else against(reference, reference_scenes)
+    held_out = {} if reference is None else {"samples_held_out": against(clean_m, scenes)}
     below = [r["sigma"] for r in curve if r["margin"] < 0]
     flags = [f"{k}: {f}" for k, st in stats.items() for f in st["flags"]]
     if below:
         flags.append(f"network below {curve[0]['classical_method']} at σ = {', '.join(f'{s:.3g}' for s in below)}")
-    return {"denoising": curve, "below_classical": below, "samples": stats, "flags": flags,
+    return {"denoising": curve, "below_classical": below, "samples": stats, **held_out, "flags": flags,
             "dc_response": dc_response(prior, domain, clean_m, seed=seed),
             "ode_over_sde_std": stats["ode"]["sample_std"] / stats["sde"]["sample_std"],
             "draws": {k: model_to_scaled(v.double().numpy()) for k, v in draws.items()}}
@@ -568,18 +575,26 @@ def plot_prior_quality(q:dict, title:str="", path=None):
 
 
 # %% ../nbs/17_evaluate.ipynb #c7084746
-def held_out_crops(tiles_root, domain:str, n:int, crop:int, channels:int|None=None, seed:int=0) -> torch.Tensor:
-    """n random crop×crop crops (model space, (n, C, crop, crop)) of a domain's validation tiles (its training tiles
-    where it has no validation split)."""
-    channels = channels or DOMAINS[domain].channels
-    try: ds = TileDataset(tiles_root, "val", [domain], channels=channels)
-    except PGDError: ds = TileDataset(tiles_root, "train", [domain], channels=channels)
+def split_crops(tiles_root, domain:str, split:str, n:int, crop:int, channels:int|None=None,
+                seed:int=0) -> tuple[torch.Tensor, list[str]]:
+    """n random crop×crop crops (model space, (n, C, crop, crop)) of a domain's tiles of one split, and the scene each
+    was cut from (the unit of their sampling error: `sample_statistics`'s groups)."""
+    ds = TileDataset(tiles_root, split, [domain], channels=channels or DOMAINS[domain].channels)
     g = torch.Generator().manual_seed(seed)
     picks = torch.randint(len(ds), (n,), generator=g).tolist()
     T = ds[0]["x"].shape[-1]
-    if crop > T: raise ConfigError(f"crop {crop} is larger than the tiles ({T} px)", "held_out_crops")
+    if crop > T: raise ConfigError(f"crop {crop} is larger than the tiles ({T} px)", "split_crops")
     corners = torch.randint(0, T - crop + 1, (n, 2), generator=g).tolist()
-    return torch.stack([ds[i]["x"][:, y : y + crop, x : x + crop] for i, (y, x) in zip(picks, corners)])
+    crops = torch.stack([ds[i]["x"][:, y : y + crop, x : x + crop] for i, (y, x) in zip(picks, corners)])
+    return crops, [ds.records[i]["scene"] for i in picks]
+
+def held_out_crops(tiles_root, domain:str, n:int, crop:int, channels:int|None=None, seed:int=0,
+                   scenes:bool=False):
+    """`split_crops` of a domain's validation tiles (its training tiles where it has no validation split): the crops,
+    or (crops, scenes) with `scenes`."""
+    try: out = split_crops(tiles_root, domain, "val", n, crop, channels, seed)
+    except PGDError: out = split_crops(tiles_root, domain, "train", n, crop, channels, seed)
+    return out if scenes else out[0]
 
 def noise_levels(domain:str, raw_root, scaling:Scaling, levels:int=9, seed:int=0) -> tuple[np.ndarray, str]:
     """(σ levels in model units, where they came from): `observation_sigmas` of three test observations of raw_root
@@ -594,22 +609,29 @@ def noise_levels(domain:str, raw_root, scaling:Scaling, levels:int=9, seed:int=0
 def measure_prior(prior, domain:str, raw_root, tiles_root, crop:int, tiles:int=16, samples:int=16,
                   sde_levels:int=40, seed:int=0, curve_tiles:int|None=None) -> dict:
     """`prior_quality` on held-out crops (the denoising curve on the first `curve_tiles` of them, all by default: the
-    classical denoiser is the dear part), at the `noise_levels` of raw_root, with `sigma_source` saying where they came
-    from and `clean` the crops."""
-    clean = held_out_crops(tiles_root, domain, tiles, crop, DOMAINS[domain].channels, seed)
+    classical denoiser is the dear part), at the `noise_levels` of raw_root, its samples judged against as many crops
+    of the training split (the split with the most scenes) and shown against the held-out ones too; `sigma_source`
+    says where the levels came from, `clean` is the held-out crops, `reference` and `reference_scenes` the training
+    crops and their scenes."""
+    C = DOMAINS[domain].channels
+    clean, scenes = held_out_crops(tiles_root, domain, tiles, crop, C, seed, scenes=True)
+    reference, ref_scenes = split_crops(tiles_root, domain, "train", tiles, crop, C, seed + 1)
     sigmas, source = noise_levels(domain, raw_root, prior.scaling(domain), seed=seed)
     q = prior_quality(prior, domain, clean, sigmas, samples=samples, sde_levels=sde_levels,
-                      curve_tiles=curve_tiles or tiles, seed=seed)
-    return q | {"sigma_source": source, "clean": clean}
+                      curve_tiles=curve_tiles or tiles, seed=seed, scenes=scenes, reference=reference,
+                      reference_scenes=ref_scenes)
+    return q | {"sigma_source": source, "clean": clean, "reference": reference, "reference_scenes": ref_scenes}
 
 
 # %% ../nbs/17_evaluate.ipynb #fa7500e9
 def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:list[dict], samples:int=8,
-                     ode_steps:int=40, seed:int=0, device="cpu", reference:torch.Tensor|None=None) -> list[dict]:
+                     ode_steps:int=40, seed:int=0, device="cpu", reference:torch.Tensor|None=None,
+                     reference_scenes=None) -> list[dict]:
     """Per kept checkpoint of a training run, oldest first: kimg, the network's denoising margin over the classical
     denoiser (`classical`: rows of `denoising_curve` on the same tiles and σ) at each σ, and the std ratio of its
     probability-flow ODE samples (`ode_samples`) to that of `reference` (model-space tiles; clean_m if none) with its
-    90 % interval (`ratio_intervals`: with a few samples it is wide)."""
+    90 % interval (`ratio_intervals`, by scene where `reference_scenes` names each tile's: with a few samples it is
+    wide)."""
     batch = read_json(Path(run) / "training_options.json")["batch"]
     ref_u = model_to_scaled((clean_m if reference is None else reference).double().numpy())
     rows = []
@@ -621,7 +643,7 @@ def checkpoint_curve(run, domain:str, clean_m:torch.Tensor, sigmas, classical:li
         rows.append({"kimg": prior.step * batch / 1000, "checkpoint": cp.name,
                      "min_margin": min(r["margin"] for r in curve), "margins": [r["margin"] for r in curve],
                      "ode_std_ratio": float(draws.std() / ref_u.std()),
-                     "ode_std_interval": ratio_intervals(draws, ref_u)["std_ratio"]})
+                     "ode_std_interval": ratio_intervals(draws, ref_u, groups=reference_scenes)["std_ratio"]})
     return rows
 
 def kimg_to_reach(kimg, values, target:float, last:int=3, reach:float=10.0) -> float|None:

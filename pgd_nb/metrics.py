@@ -161,21 +161,36 @@ def _pooled(f:dict, idx:np.ndarray) -> dict:
     return {"mean": m1, "std": np.sqrt(np.maximum(m2 - m1**2, 0)), "within": f["sd"][idx].mean(-1),
             "between": f["m1"][idx].std(-1), **{b: f[b][idx].mean(-1) for b in SPECTRUM_BANDS}}
 
-def ratio_intervals(samples_u, data_u, level:float=0.9, draws:int=2000, seed:int=0) -> dict:
+def _weighted(f:dict, w:np.ndarray) -> dict:
+    "`_pooled` with a weight per image: w (draws, n), how often each image counts in each draw."
+    total = w.sum(-1)
+    avg = lambda v: (w @ v) / total
+    m1, m2, b2 = avg(f["m1"]), avg(f["m2"]), avg(f["m1"] ** 2)
+    return {"mean": m1, "std": np.sqrt(np.maximum(m2 - m1**2, 0)), "within": avg(f["sd"]),
+            "between": np.sqrt(np.maximum(b2 - m1**2, 0)), **{b: avg(f[b]) for b in SPECTRUM_BANDS}}
+
+def ratio_intervals(samples_u, data_u, level:float=0.9, draws:int=2000, seed:int=0, groups=None) -> dict:
     """`level` interval of each ratio samples/data of `sample_statistics` (mean, std, band powers) from its sampling
     error: n images drawn (with replacement) from the data tiles, n the number of samples, give the ratio's spread
     when the samples' law is the data's; if it is the data's up to that factor, ratio / spread is the interval. Its
-    width, with few or unlike images, is far wider than a 10 % band."""
+    width, with few or unlike images, is far wider than a 10 % band. `groups`: per data image, the scene it was cut
+    from; the data's own sampling error is then drawn by scene (crops of one scene are not independent)."""
     s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
     N = min(s.shape[-2:])
-    return _intervals(_per_image_figures(s, N), _per_image_figures(d, N), d.mean() > 0, level, draws, seed)
+    return _intervals(_per_image_figures(s, N), _per_image_figures(d, N), d.mean() > 0, level, draws, seed, groups)
 
-def _intervals(fs:dict, fd:dict, mean:bool, level:float=0.9, draws:int=2000, seed:int=0) -> dict:
+def _intervals(fs:dict, fd:dict, mean:bool, level:float=0.9, draws:int=2000, seed:int=0, groups=None) -> dict:
     "`ratio_intervals` from the `_per_image_figures` of samples and data (`mean`: with the mean ratio)."
     s, d = fs["m1"], fd["m1"]  # one figure per image
     g = np.random.default_rng(seed)
     few = _pooled(fd, g.integers(0, len(d), (draws, len(s))))
-    every = _pooled(fd, g.integers(0, len(d), (draws, len(d))))  # the data tiles are a sample too
+    if groups is None: every = _pooled(fd, g.integers(0, len(d), (draws, len(d))))  # the data tiles are a sample too
+    else:  # so are their scenes: a draw takes scenes with replacement, each with all its crops
+        _, scene = np.unique(np.asarray(groups), return_inverse=True)
+        G = scene.max() + 1
+        counts = np.zeros((draws, G))
+        np.add.at(counts, (np.arange(draws)[:, None], g.integers(0, G, (draws, G))), 1.0)
+        every = _weighted(fd, counts[:, scene])
     ours, theirs = _pooled(fs, np.arange(len(s))), _pooled(fd, np.arange(len(d)))
     q = [50 * (1 + level), 50 * (1 - level)]
     names = {"mean": "mean_ratio", "std": "std_ratio", "within": "within_std_ratio", "between": "between_std_ratio",
@@ -188,19 +203,21 @@ def _intervals(fs:dict, fd:dict, mean:bool, level:float=0.9, draws:int=2000, see
             out[name] = [float(np.float64(ours[k] / theirs[k]) / v) for v in np.percentile(spread, q, method="nearest")]
     return out
 
-def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9) -> dict:
+def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9, groups=None) -> dict:
     """Moments and band powers of samples (N, C, H, W, scaled units) against data tiles: each figure, its ratio
     samples/data (the std also split: `within_std_ratio`, of the mean std inside an image, and `between_std_ratio`,
     of the std of the images' means: how much their brightness varies), `flags` (the names of the ratios outside
     1 ± tolerance, the std's parts aside), `intervals` (`ratio_intervals`) and `verdicts`: per ratio "within" or
-    "outside" the band where its whole interval is, else "undecided" (more samples or more data tiles would tell)."""
+    "outside" the band where its whole interval is, else "undecided" (more samples or more data tiles would tell).
+    `groups`: the scene of each data tile (`ratio_intervals`); `data_scenes` says how many."""
     s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
     r, ps = radial_power_spectrum(s)
     _, pd = radial_power_spectrum(d)
     N = min(s.shape[-2:])
     out = {"sample_mean": float(s.mean()), "data_mean": float(d.mean()), "sample_std": float(s.std()),
            "data_std": float(d.std()), "mean_ratio": float(s.mean() / d.mean()) if d.mean() > 0 else None,
-           "std_ratio": float(s.std() / d.std()), "samples": len(s), "data_tiles": len(d)}
+           "std_ratio": float(s.std() / d.std()), "samples": len(s), "data_tiles": len(d),
+           "data_scenes": None if groups is None else len(set(np.asarray(groups).tolist()))}
     fs, fd = _per_image_figures(s, N), _per_image_figures(d, N)
     out["within_std_ratio"] = float(fs["sd"].mean() / fd["sd"].mean())
     out["between_std_ratio"] = float(fs["m1"].std() / fd["m1"].std()) if min(len(s), len(d)) > 1 else None
@@ -210,7 +227,7 @@ def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9) -
     split = ("within_std_ratio", "between_std_ratio")  # they explain the std ratio: its parts are not flagged apart
     out["flags"] = [k for k, v in out.items()
                     if k.endswith("_ratio") and k not in split and v is not None and abs(v - 1) > tolerance]
-    out["intervals"] = _intervals(fs, fd, d.mean() > 0, level)
+    out["intervals"] = _intervals(fs, fd, d.mean() > 0, level, groups=groups)
     band = lambda lo, hi: ("within" if 1 - tolerance <= lo and hi <= 1 + tolerance
                            else "outside" if hi < 1 - tolerance or lo > 1 + tolerance else "undecided")
     out["verdicts"] = {k: band(*iv) for k, iv in out["intervals"].items()}

@@ -216,21 +216,26 @@ def _results_section(run:Path) -> list[str]:
 def _prior_lines(q:dict|None) -> list[str]:
     "Markdown lines of a prior's quality (train.ipynb): its denoising margins and its samples' ratios."
     if not q: return []
-    curve, st = q["denoising"], q["samples"]
+    curve = q["denoising"]
     f = lambda v: "" if v is None else f"{v:.2f}"
     source = q.get("sigma_source", "an unrecorded source").split(" (")[0]
     lines = [f"The prior (train.html): denoising PSNR minus {curve[0]['classical_method']}'s on held-out tiles, in dB, "
              f"at each σ (model units; levels from {source}):", "",
              "| σ | " + " | ".join(f"{r['sigma']:.3g}" for r in curve) + " |", "|---|" + "---|" * len(curve),
              "| network − classical | " + " | ".join(f"{r['margin']:+.2f}" for r in curve) + " |", "",
-             "| sampler | std ratio (90 % interval) | within / between | mean ratio | spectrum low / mid / high |",
-             "|---|---|---|---|---|"]
-    for k, v in st.items():
-        bands = " / ".join(f(v[f"spectrum_{b}_ratio"]) for b in ("low", "mid", "high"))
-        iv = v.get("intervals", {}).get("std_ratio")  # reports before the intervals have none
-        std = f(v["std_ratio"]) + (f" ({iv[0]:.2f}–{iv[1]:.2f}, {v['verdicts']['std_ratio']})" if iv else "")
-        split = f"{f(v.get('within_std_ratio'))} / {f(v.get('between_std_ratio'))}"
-        lines.append(f"| {k} | {std} | {split} | {f(v['mean_ratio'])} | {bands} |")
+             "| sampler | against | std ratio (90 % interval) | within / between | mean ratio | "
+             "spectrum low / mid / high |", "|---|---|---|---|---|---|"]
+    # reports before the training reference judged against the held-out tiles, whose scenes they did not count
+    parts = {"samples": "training" if "samples_held_out" in q else "held-out", "samples_held_out": "held-out"}
+    for part, name in parts.items():
+        for k, v in (q.get(part) or {}).items():
+            bands = " / ".join(f(v[f"spectrum_{b}_ratio"]) for b in ("low", "mid", "high"))
+            iv = v.get("intervals", {}).get("std_ratio")  # reports before the intervals have none
+            std = f(v["std_ratio"]) + (f" ({iv[0]:.2f}–{iv[1]:.2f}, {v['verdicts']['std_ratio']})" if iv else "")
+            split = f"{f(v.get('within_std_ratio'))} / {f(v.get('between_std_ratio'))}"
+            scenes = f", {v['data_scenes']} scenes" if v.get("data_scenes") else ""
+            lines.append(f"| {k} | {name} ({v['data_tiles']} crops{scenes}) | {std} | {split} | {f(v['mean_ratio'])} | "
+                         f"{bands} |")
     flags = q.get("flags") or []
     return lines + ["", f"Flagged: {'; '.join(flags)}." if flags else "Nothing flagged.", ""]
 
@@ -249,10 +254,11 @@ def _prior_section(run:Path) -> list[str]:
              f"`{m['run']}`, {m['kimg']:g} kimg in {m['train_seconds']:.0f} s at {m['img_per_s']:.1f} img/s, "
              f"best validation loss {m['best_val_loss']:.4f}.", ""]
     lines += _prior_lines(m.get("prior_quality"))
+    ref = "training crops'" if "samples_held_out" in (m.get("prior_quality") or {}) else "held-out tiles'"
     if curve:
         lines += [f"By checkpoint (kimg: worst margin dB / {sampler} std ratio): "
                   + ", ".join(f"{r['kimg']:g}: {r['min_margin']:+.2f} / {curve_std(r)[1]:.2f}" for r in curve)
-                  + f". Margin ≥ 0 at every σ: {f('margin')}; {sampler} std within 10 %: {f('std')}.", ""]
+                  + f". Margin ≥ 0 at every σ: {f('margin')}; {sampler} std within 10 % of the {ref}: {f('std')}.", ""]
     return lines
 
 def _cross_lines(run:Path) -> list[str]:
