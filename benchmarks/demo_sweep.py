@@ -5,12 +5,13 @@
 
 Every variant is the demo's training run (`pgd_nb.training.demo_config` less its DEMO_OPTIONS, which were chosen
 here: TrainConfig's defaults) with one or two options changed (VARIANTS below), trained on the demo tiles in .cache
-(a finished run of the same options is reused from .cache/sweep) and then measured as train.ipynb measures a prior: the network's denoising PSNR at the noise levels
-of the domain's test observations against BM3D/NLM at the same σ (worst and mean margin, dB), the std ratio of its
-ODE and SDE samples to `--reference` held-out tiles with its 90 % interval (`pgd_nb.metrics.sample_statistics`: with
-16 samples it is tens of percent wide) and the part of it between images (how much the samples' brightness varies), how
-its output follows a tile's brightness at σ = 2 (`pgd_nb.evaluate.dc_response`, slope over the ideal one), and its
-held-out validation loss. The classical curve is computed once per
+(a finished run of the same options is reused from .cache/sweep) and then measured as train.ipynb measures a
+prior: the network's denoising PSNR at the noise levels of the domain's test observations against BM3D/NLM at the
+same σ (worst and mean margin, dB), the std ratio of its ODE and SDE samples to `--reference` crops of the training
+tiles with its 90 % interval (`pgd_nb.metrics.sample_statistics`, the crops drawn by scene: with 16 samples it is tens
+of percent wide) and the part of it between images (how much the samples' brightness varies), how its output follows
+a tile's brightness at σ = 2 (`pgd_nb.evaluate.dc_response`, slope over the ideal one), and its held-out validation
+loss. The classical curve is computed once per
 domain. Prints a table with the seconds each variant trained and the machine; --out keeps it as JSON
 (pgd_nb/demo_sweep.json is the copy train.ipynb shows as the evidence behind the demo's options).
 """
@@ -24,7 +25,7 @@ import numpy as np
 
 from pgd_nb.checkpoints import load_prior
 from pgd_nb.evaluate import (dc_response, denoising_curve, held_out_crops, observation_sigmas, ode_samples, prior_draws,
-                             test_observations)
+                             split_crops, test_observations)
 from pgd_nb.calibration import model_to_scaled
 from pgd_nb.metrics import sample_statistics
 from pgd_nb.preprocess import demo_tiles
@@ -50,7 +51,7 @@ def variants(sigmas) -> dict:
             "P_mean_obs+lr2e-3+gdc": ({"P_mean": centre, "lr": 2e-3, "gaussian_dc": True}, 1)}
 
 
-def measure(run: Path, domain: str, clean, reference, sigmas, classical, samples: int, seed: int = 0) -> dict:
+def measure(run: Path, domain: str, clean, reference, scenes, sigmas, classical, samples: int, seed: int = 0) -> dict:
     prior = load_prior(run / "best.pt", precision="fp32")
     curve = denoising_curve(prior, domain, clean, sigmas, seed, classical)
     C, crop = clean.shape[1], clean.shape[-1]
@@ -59,7 +60,7 @@ def measure(run: Path, domain: str, clean, reference, sigmas, classical, samples
              "sde": prior_draws(prior, domain, samples, crop, 40, seed + 2)}
     std = {}
     for k, x in draws.items():
-        st = sample_statistics(model_to_scaled(x[:, :C].double().numpy()), ref_u)
+        st = sample_statistics(model_to_scaled(x[:, :C].double().numpy()), ref_u, groups=scenes)
         std |= {f"{k}_std_ratio": st["std_ratio"], f"{k}_std_interval": st["intervals"]["std_ratio"],
                 f"{k}_between_std_ratio": st["between_std_ratio"]}
     dc = dc_response(prior, domain, reference, sigmas=(2.0,))[0]
@@ -88,7 +89,8 @@ def main():
     prior = load_prior(first / "best.pt", precision="fp32")
     sigmas = observation_sigmas(test_observations(a.domain, raw, 3, 0, 0, "auto", prior.scaling(a.domain)))
     clean = held_out_crops(tiles, a.domain, a.tiles, 64)
-    reference = held_out_crops(tiles, a.domain, a.reference, 64, seed=1)  # the data's std: many crops, cheap
+    # the data's std: many crops of the split with the most scenes (train), cheap; their sampling error drawn by scene
+    reference, scenes = split_crops(tiles, a.domain, "train", a.reference, 64, seed=1)
     t0 = time.perf_counter()
     classical = denoising_curve(prior, a.domain, clean, sigmas)
     print(f"{a.domain}: σ {sigmas[0]:.3g}–{sigmas[-1]:.3g} (model units); classical curve "
@@ -103,7 +105,7 @@ def main():
         cfg = dataclasses.replace(base, kimg=a.kimg * factor, **changes)
         cfg = dataclasses.replace(cfg, tick_kimg=cfg.kimg / 10)
         run, reused = train_or_reuse(cfg)
-        m = measure(run, a.domain, clean, reference, sigmas, classical, a.samples)
+        m = measure(run, a.domain, clean, reference, scenes, sigmas, classical, a.samples)
         rows.append({"variant": name, "changes": changes, "run": run.name, "reused": reused, **m})
         intervals = "ODE 90 % {:.2f}–{:.2f}, SDE {:.2f}–{:.2f}".format(*m["ode_std_interval"], *m["sde_std_interval"])
         intervals += (f"; between ODE {m['ode_between_std_ratio']:.2f}; "

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import ndimage
 
 # %% auto #0
-__all__ = ['SPECTRUM_BANDS', 'psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage',
+__all__ = ['SPECTRUM_BANDS', 'MIN_SCENES', 'psnr', 'ssim', 'chi2_map', 'reduced_chi2', 'residual_whiteness', 'interval_coverage',
            'bayes_margins', 'block_errors', 'paired_gain', 'radial_power_spectrum', 'ratio_intervals',
            'sample_statistics', 'detect_sources', 'aperture_flux', 'photometry_error']
 
@@ -203,13 +203,16 @@ def _intervals(fs:dict, fd:dict, mean:bool, level:float=0.9, draws:int=2000, see
             out[name] = [float(np.float64(ours[k] / theirs[k]) / v) for v in np.percentile(spread, q, method="nearest")]
     return out
 
+MIN_SCENES = 10  # fewer scenes of data: no verdict (a scene bootstrap's 90 % interval then holds the truth ≤ 62 %)
+
 def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9, groups=None) -> dict:
     """Moments and band powers of samples (N, C, H, W, scaled units) against data tiles: each figure, its ratio
     samples/data (the std also split: `within_std_ratio`, of the mean std inside an image, and `between_std_ratio`,
     of the std of the images' means: how much their brightness varies), `flags` (the names of the ratios outside
     1 ± tolerance, the std's parts aside), `intervals` (`ratio_intervals`) and `verdicts`: per ratio "within" or
     "outside" the band where its whole interval is, else "undecided" (more samples or more data tiles would tell).
-    `groups`: the scene of each data tile (`ratio_intervals`); `data_scenes` says how many."""
+    `groups`: the scene of each data tile (`ratio_intervals`); `data_scenes` says how many, and with fewer than
+    MIN_SCENES every verdict is "too few scenes"."""
     s, d = np.asarray(samples_u, np.float64), np.asarray(data_u, np.float64)
     r, ps = radial_power_spectrum(s)
     _, pd = radial_power_spectrum(d)
@@ -230,7 +233,8 @@ def sample_statistics(samples_u, data_u, tolerance:float=0.1, level:float=0.9, g
     out["intervals"] = _intervals(fs, fd, d.mean() > 0, level, groups=groups)
     band = lambda lo, hi: ("within" if 1 - tolerance <= lo and hi <= 1 + tolerance
                            else "outside" if hi < 1 - tolerance or lo > 1 + tolerance else "undecided")
-    out["verdicts"] = {k: band(*iv) for k, iv in out["intervals"].items()}
+    few = out["data_scenes"] is not None and out["data_scenes"] < MIN_SCENES
+    out["verdicts"] = {k: "too few scenes" if few else band(*iv) for k, iv in out["intervals"].items()}
     out["spectrum"] = {"r": r.tolist(), "samples": ps.tolist(), "data": pd.tolist()}
     return out
 
