@@ -564,7 +564,8 @@ def plot_prior_quality(q:dict, title:str="", path=None):
     a.xaxis.set_minor_formatter(plt.NullFormatter())
     a.legend(fontsize=8)
     sp = q["samples"]["ode"]["spectrum"]
-    b.loglog(sp["r"], sp["data"], "k-", lw=2, label="held-out tiles")
+    data = "training crops" if "samples_held_out" in q else "held-out tiles"  # the tiles the samples are judged by
+    b.loglog(sp["r"], sp["data"], "k-", lw=2, label=data)
     for k, st in q["samples"].items():
         b.loglog(st["spectrum"]["r"], st["spectrum"]["samples"], label=f"{k} samples (std ratio {st['std_ratio']:.2f})")
     b.set(xlabel="radius (cycles per tile)", ylabel="power (scaled units²)", title="radially averaged power spectrum")
