@@ -157,9 +157,9 @@ def _per_image_figures(x:np.ndarray, N:int) -> dict:
 
 def _pooled(f:dict, idx:np.ndarray) -> dict:
     "The pooled figures of the images idx (…, n) of `_per_image_figures`, for every row of idx at once."
-    m1, m2 = f["m1"][idx].mean(-1), f["m2"][idx].mean(-1)
-    return {"mean": m1, "std": np.sqrt(np.maximum(m2 - m1**2, 0)), "within": f["sd"][idx].mean(-1),
-            "between": f["m1"][idx].std(-1), **{b: f[b][idx].mean(-1) for b in SPECTRUM_BANDS}}
+    w = np.zeros(idx.shape[:-1] + (len(f["m1"]),))
+    np.add.at(w, (*np.indices(idx.shape)[:-1], idx), 1.0)  # how often each image is drawn: one home, `_weighted`
+    return _weighted(f, w)
 
 def _weighted(f:dict, w:np.ndarray) -> dict:
     "`_pooled` with a weight per image: w (draws, n), how often each image counts in each draw."
