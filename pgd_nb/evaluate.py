@@ -33,12 +33,12 @@ from .transforms import centre_crop, frames_to_planes
 from .utils import atomic_write, provenance, read_json, resolve_device, sweep_temps, write_json
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'REFERENCES', 'WRONG_LABEL', 'EvalConfig', 'score_methods', 'demo_truth', 'test_observations',
-           'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize',
-           'write_table', 'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples',
-           'dc_response', 'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops', 'noise_levels',
-           'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples',
-           'run_evaluation', 'main']
+__all__ = ['PROTOCOLS', 'REFERENCES', 'RELIABILITY_EDGES', 'WRONG_LABEL', 'EvalConfig', 'reliability_sums', 'reliability_table',
+           'k_curve', 'mean_curve', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
+           'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize', 'write_table',
+           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'dc_response',
+           'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops', 'noise_levels', 'measure_prior',
+           'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -67,6 +67,7 @@ class EvalConfig:
     # classical protocol: the diffusion baselines are left out (cost)
     classical_baselines:tuple[str, ...]=tuple(CLASSICAL)
     # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
+    curve_chains:int=16  # split, pinned: chains of the curve of our mean against K (1, 2, 4, …; 0: no curve)
     reference: str = "auto"
     # our sampler and the seed of everything (noise too): pgd_evaluate takes pgd_restore's options for it
     restore:RestoreConfig=field(default_factory=RestoreConfig, metadata={"cli": False})
@@ -114,26 +115,80 @@ def _metric_row(name:str, est_e, seconds:float, y, clean, ref_u, fm:ForwardModel
         row.update({f"photometry_{k}": v for k, v in photometry_error(est_e[0], clean[0], sources).items()})
     return row
 
+RELIABILITY_EDGES = np.geomspace(1e-3, 1.0, 19)  # scaled units: the bins of the predicted per-pixel std
+
+def reliability_sums(std, err, edges=RELIABILITY_EDGES) -> dict:
+    """Per bin of the predicted std (pixels below the first edge in the first bin, above the last in the last): the
+    pixels, Σ std² and Σ error², which add over frames (`reliability_table` pools them)."""
+    s, e = np.asarray(std, np.float64).ravel(), np.asarray(err, np.float64).ravel()
+    ok = np.isfinite(s) & np.isfinite(e)
+    b = np.clip(np.digitize(s[ok], edges) - 1, 0, len(edges) - 2)
+    n = len(edges) - 1
+    return {"edges": [float(v) for v in edges], "pixels": np.bincount(b, minlength=n).tolist(),
+            "std2": np.bincount(b, s[ok] ** 2, n).tolist(), "err2": np.bincount(b, e[ok] ** 2, n).tolist()}
+
+def reliability_table(parts:list[dict], min_pixels:int=200) -> list[dict]:
+    """`reliability_sums` of several frames pooled: per bin with at least `min_pixels` pixels the predicted std (RMS
+    of the stds) and the observed error (RMS of mean − truth). A calibrated posterior std predicts the error of the
+    posterior mean: observed ≈ predicted in every bin."""
+    if not parts: return []
+    edges = parts[0]["edges"]
+    tot = {k: np.sum([p[k] for p in parts], 0) for k in ("pixels", "std2", "err2")}
+    return [{"std_lo": edges[i], "std_hi": edges[i + 1], "pixels": int(n),
+             "predicted": float(np.sqrt(tot["std2"][i] / n)), "observed": float(np.sqrt(tot["err2"][i] / n)),
+             "ratio": float(np.sqrt(tot["err2"][i] / tot["std2"][i])) if tot["std2"][i] > 0 else None}
+            for i, n in enumerate(tot["pixels"]) if n >= min_pixels]
+
+def k_curve(chain_means, samples, score, evals_per_chain:int, ks=(1, 2, 4, 8, 16)) -> list[dict]:
+    """Our mean's score against the chains K it averages: the running average of the first K chains' own means
+    (axis 0; Rao-Blackwellised) and, where given, of their first K draws, with the evaluations per pixel each costs."""
+    rows = []
+    for k in (k for k in ks if k <= len(chain_means)):
+        row = {"chains": k, "evals_per_pixel": k * evals_per_chain, "psnr": score(chain_means[:k].mean(0))}
+        if samples is not None: row["psnr_sample_average"] = score(samples[:k].mean(0))
+        rows.append(row)
+    return rows
+
+def mean_curve(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u) -> list[dict]:
+    """`k_curve` rows of a fresh restoration with `cfg.curve_chains` chains (seed + 1, independent of the scored one),
+    in the default mode and in the mean-only mode: PSNR in scaled units, as the split table's."""
+    R = float(ref_u.max() - ref_u.min())
+    rows = []
+    for mode in ("default", "mean only"):
+        rc = replace(cfg.restore, samples=cfg.curve_chains, keep_samples=True, seed=cfg.restore.seed + 1,
+                     mean_only=mode == "mean only")
+        r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, rc, sensor=sensor, progress=False)
+        cm = fm.to_electrons(r.chain_means_u.astype(np.float64)) if r.chain_means_e is None else r.chain_means_e
+        score = lambda e: psnr(ref_u, fm.to_scaled(np.asarray(e, np.float64)), R)
+        samples = None if r.samples_u is None else fm.to_electrons(r.samples_u.astype(np.float64))
+        rows += [{"mode": mode, **row} for row in k_curve(cm, samples, score, r.evals_per_sample)]
+    return rows
+
 def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u, clean):
     "Our posterior mean (electrons), per-pixel std (scaled) and calibration: coverage, samples' χ² beside the truth's."
-    r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, replace(cfg.restore, keep_samples=True),
-                       sensor=sensor, progress=False)  # the samples give coverage and χ²
-    no_interval = {"coverage": None, "nominal": None}
-    cov = interval_coverage(r.samples_u, ref_u, 0.9) if cfg.restore.samples > 1 else no_interval
+    rc = replace(cfg.restore, keep_samples=True)
+    r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, rc, sensor=sensor, progress=False)
     chi2 = lambda e: reduced_chi2(y, _expected(fm, e), fm.read_noise_e, fm.counts, bad)
-    extra = {
-        "coverage": cov["coverage"],
-        "coverage_nominal": cov["nominal"],
-        "sample_chi2": float(np.mean([chi2(fm.to_electrons(s.astype(np.float64))) for s in r.samples_u])),  # ≈ truth's
-        "reference_chi2": chi2(clean),
-        "evals_per_sample": r.evals_per_sample,
-        "mean_std_u": float(r.std_u.mean()),
-    }
+    estimator = "mean only" if rc.mean_only else "rao-blackwell" if rc.method == "pinned" else "sample average"
+    extra = {"chains": rc.samples, "evals_per_sample": r.evals_per_sample,
+             "evals_per_pixel": rc.samples * r.evals_per_sample, "mean_estimator": estimator,
+             "reference_chi2": chi2(clean)}
+    if r.samples_u is not None:  # the samples give coverage and χ², and the plain average of K draws for comparison
+        cov = interval_coverage(r.samples_u, ref_u, 0.9) if rc.samples > 1 else {"coverage": None, "nominal": None}
+        extra |= {"coverage": cov["coverage"], "coverage_nominal": cov["nominal"],
+                  "sample_chi2": float(np.mean([chi2(fm.to_electrons(s.astype(np.float64))) for s in r.samples_u])),
+                  "psnr_sample_average": psnr(ref_u, r.samples_u.mean(0), float(ref_u.max() - ref_u.min())),
+                  "mean_std_u": float(r.std_u.mean())}
+        if rc.samples > 1:  # the per-pixel std (K/(K − 1): unbiased variance) against the mean's error, binned
+            var = r.std_u.astype(np.float64) ** 2 * rc.samples / (rc.samples - 1)
+            extra["reliability"] = reliability_sums(np.sqrt(var), fm.to_scaled(r.electrons(fm)[0]) - ref_u)
     return r.electrons(fm)[0], r.std_u, extra
 
 def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict, cfg:EvalConfig, bad=None, sensor=None,
-                  photometry:bool=False, ours:bool=True, keep:bool=False) -> tuple[list[dict], dict]:
-    "Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures."
+                  photometry:bool=False, ours:bool=True, keep:bool=False,
+                  diagnostics:bool=False) -> tuple[list[dict], dict]:
+    """Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures; with
+    `diagnostics` our row carries the `mean_curve` and the std's `reliability_sums` of this observation."""
     y, clean = np.asarray(y_e, np.float64), np.asarray(clean_e, np.float64)
     bad = np.zeros(y.shape[-2:], bool) if bad is None else np.asarray(bad, bool)
     ref_u = fm.to_scaled(clean)
@@ -147,6 +202,14 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
         est, std_u, extra = _restore_ours(prior, domain, y, fm, bad, cfg, sensor, ref_u, clean)
         add(f"ours_{cfg.restore.method}", est, time.perf_counter() - t0, extra)
         if keep: images["std"] = std_u
+        if not diagnostics: rows[-1].pop("reliability", None)
+        elif cfg.curve_chains and cfg.restore.method == "pinned" and not cfg.restore.mean_only:
+            rows[-1]["k_curve"] = mean_curve(prior, domain, y, fm, bad, cfg, sensor, ref_u)
+        if cfg.restore.method == "pinned" and not cfg.restore.mean_only:  # the mean-only mode beside it
+            t0 = time.perf_counter()
+            mean_only = replace(cfg, restore=replace(cfg.restore, mean_only=True, samples=None))
+            est, _, extra = _restore_ours(prior, domain, y, fm, bad, mean_only, sensor, ref_u, clean)
+            add("ours_pinned_mean_only", est, time.perf_counter() - t0, extra)
     for name, fn in methods.items():
         t0 = time.perf_counter()
         add(name, fn(y, fm), time.perf_counter() - t0)
@@ -228,6 +291,7 @@ def split_protocol(
             o["sensor"],
             photometry=cfg.domain == "astronomy",
             keep=j < keep,
+            diagnostics=True,
         )
         for row in r:
             rows.append(
@@ -353,6 +417,8 @@ def summarize(
         "whiteness_lag1_x",
         "coverage",
         "photometry_median_abs_rel_error",
+        "psnr_sample_average",
+        "evals_per_pixel",
         "seconds",
     ),
 ) -> list[dict]:
@@ -437,10 +503,37 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
     s = r.samples.to(torch.float64)  # (n, K, C, H, W)
     methods, skipped = make_baselines(prior, domain, include=baselines)
     to_m = lambda e: torch.as_tensor(2 * fm.to_scaled(np.asarray(e, np.float64)) - 1)
-    est = {"ours": s.mean(1)}
+    est = {"ours": r.mean.to(torch.float64)}
     for b, f in methods.items(): est[b] = torch.stack([to_m(f(y[i].numpy(), fm)) for i in range(n)])
     errors = {k: block_errors(v.numpy(), truth.numpy()) for k, v in est.items()}
-    margins = bayes_margins(errors, samples=samples, seed=seed)
+    own = r.info.get("mean_estimator") == "rao-blackwell"  # no K-sample penalty for a mean that is not of K draws
+    margins = bayes_margins(errors, samples=None if own else samples, seed=seed)
+    extra = {"mean_estimator": r.info.get("mean_estimator"),
+             "psnr_sample_average": float(10 * np.log10(4 / np.mean(block_errors(s.mean(1).numpy(), truth.numpy()))))}
+    if method == "pinned":  # the mean-only mode against the same competitors
+        # the mean-only mode with 2K chains: the first 2 are its default, all of them its K curve
+        mo = posterior_sample(prior.denoiser, y, fm, method, num_samples=2 * samples, labels=prior.labels(domain),
+                              generator=torch.Generator().manual_seed(seed + 1), net_channels=prior.channels,
+                              **((options or {}) | {"mean_only": True, "mean_levels": 2}))
+        err_mo = {"ours": block_errors(mo.info["chain_means"][:, :2].to(torch.float64).mean(1).numpy(), truth.numpy())}
+        extra["mean_only"] = {"chains": 2, "evals_per_pixel": 2 * mo.evals, **bayes_margins(
+            err_mo | {k: v for k, v in errors.items() if k != "ours"}, samples=None, seed=seed)}
+        # the K curve: K more chains (an independent seed) beside the scored ones, 1 … 2K chains of each mode
+        more = posterior_sample(prior.denoiser, y, fm, method, num_samples=samples, labels=prior.labels(domain),
+                                generator=torch.Generator().manual_seed(seed + 2), net_channels=prior.channels,
+                                **(options or {}))
+        score = lambda m: float(10 * np.log10(4 / np.mean(block_errors(np.asarray(m), truth.numpy()))))
+        both = lambda a, b: torch.cat([a, b], 1).transpose(0, 1).to(torch.float64).numpy()  # (2K, n, C, H, W)
+        ks = tuple(2 ** i for i in range(int(np.log2(2 * samples)) + 1))
+        extra["k_curve"] = [{"mode": "default", **row} for row in k_curve(
+            both(r.info["chain_means"], more.info["chain_means"]), both(r.samples, more.samples), score, r.evals, ks)]
+        extra["k_curve"] += [{"mode": "mean only", **row} for row in k_curve(
+            mo.info["chain_means"].transpose(0, 1).to(torch.float64).numpy(), None, score, mo.evals, ks)]
+    # the per-pixel std of the samples (unbiased variance) against the error of our mean, scaled units (model / 2)
+    if samples > 1:
+        sd = s.std(1, unbiased=True) / 2
+        err = (r.mean.to(torch.float64) - truth).numpy() / 2
+        extra["reliability"] = reliability_table([reliability_sums(sd.numpy(), err)])
     rank = (s < truth[:, None]).sum(1)
     nC = torch.as_tensor(fm.photosites(C)).reshape(-1, 1, 1)
     def chi2(x):
@@ -449,7 +542,7 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
     sigma0 = float(np.median([noisy_start(y[i].numpy(), fm)[1] for i in range(n)]))
     return {"domain": domain, "exposure_ratio": fm.exposure_ratio,
             "median_lambda_e": float(fm.expected_electrons(truth).median()), "method": method, "samples": samples,
-            "evals_per_sample": r.evals, "seconds_per_tile": seconds / n, **margins,
+            "evals_per_sample": r.evals, "seconds_per_tile": seconds / n, **margins, **extra,
             "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
             "nominal": (samples - 1) / (samples + 1),
             "sample_chi2": float(np.mean([chi2(s[:, k]) for k in range(samples)])), "truth_chi2": chi2(truth),
@@ -715,6 +808,11 @@ def _split(prior, cfg:EvalConfig, raw:Path|None, methods:dict, out:Path, metrics
         raise ConfigError("the split protocol needs the raw dataset", "EvalConfig.raw_root",
                           "give the dataset folder (the demo: .cache/demo/<domain>)")
     rows, figs = split_protocol(prior, cfg, raw, methods, progress)
+    # the K curve and the std's reliability bins leave the per-frame rows for tables of their own
+    curves = [p for r in rows for p in r.pop("k_curve", [])]
+    reliability = reliability_table([r.pop("reliability") for r in rows if "reliability" in r])
+    k_table = summarize(curves, ("mode", "chains", "evals_per_pixel"), ("psnr", "psnr_sample_average"))
+    metrics["tables"].update({"split_k_curve": k_table, "split_reliability": reliability})
     summary, by_level = summarize(rows), summarize(rows, ("method", "level"), ("psnr", "reduced_chi2"))
     for name, table in (("split_frames", rows), ("split_summary", summary), ("split_by_level", by_level)):
         write_table(out / f"{name}.csv", table)

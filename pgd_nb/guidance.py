@@ -16,11 +16,11 @@ from fastcore.basics import patch
 from .calibration import Scaling, scaled_slope
 from .edm import edm_sigmas
 from .errors import ConfigError
-from .noise import Likelihood, sample_poisson_gaussian
+from .noise import Likelihood, pg_log_likelihood, sample_poisson_gaussian
 
 # %% auto #0
 __all__ = ['LAM_FLOOR', 'SAMPLERS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'PosteriorSamples', 'reverse_sde',
-           'sampler_options', 'posterior_sample']
+           'sampler_options', 'posterior_sample', 'MixtureDenoiser', 'FieldDenoiser', 'grid_posterior']
 
 # %% ../nbs/13_guidance.ipynb #791dd1fb
 LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
@@ -253,9 +253,11 @@ class _Data:
 @dataclass
 class PosteriorSamples:
     "What every sampler returns."
-    samples:torch.Tensor  # model space, (K, C, H, W), or (B, K, C, H, W) for a batch of tiles
-    evals:int  # network evaluations per sample
+    samples:torch.Tensor|None  # model space, (K, C, H, W), or (B, K, C, H, W) for a batch of tiles; None: mean only
+    evals:int  # network evaluations per chain
     info:dict=field(default_factory=dict)  # diagnostics: acceptance rate, ρ_min, …
+    mean:torch.Tensor|None=None  # the sampler's estimate of the posterior mean, (C, H, W) or (B, C, H, W); None: none
+    mean_e:torch.Tensor|None=None  # the same in electrons of the clean exposure, where λ(m) is curved (asinh units)
 
 # %% ../nbs/13_guidance.ipynb #6073bd84
 def _batch_labels(labels, B:int, device):
@@ -293,6 +295,27 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
     out[:, : data.C] = z
     rate = float(accepted[data.good].mean() / proposals) if bool(data.good.any()) else 1.0
     return out, (z, lp_z), rate
+
+# %% ../nbs/13_guidance.ipynb #017588ec
+_GAUSS_HERMITE = np.polynomial.hermite_e.hermegauss(12)  # nodes t and weights w: ∫ f(t) e^{-t²/2} dt ≈ Σ w f(t)
+
+def _z_moments(data:_Data, x, rho2, newton:int=4, fns:tuple=()) -> list[torch.Tensor]:
+    """[E z, Var z, E f(z) for f in `fns`] per pixel of the observed channels under p(z) ∝ p(y|λ(z)) N(z; x, ρ²) (the
+    z-step's target), by Gauss-Hermite quadrature on its Laplace fit; flagged pixels: the Gaussian's own moments."""
+    xo = x[:, : data.C].to(torch.float64)
+    rho2 = rho2[:, : data.C] if isinstance(rho2, torch.Tensor) and rho2.ndim == 4 else rho2
+    mode, _, c = data.mode(xo, rho2, iters=newton)
+    sd = 1 / torch.sqrt(c + 1 / rho2)
+    t, w = (torch.as_tensor(a, dtype=torch.float64, device=xo.device) for a in _GAUSS_HERMITE)
+    z = torch.stack([mode + sd * ti for ti in t])  # (nodes, B, C, H, W)
+    lw = torch.stack([wi.log() + data.log_lik(zi) - (zi - xo) ** 2 / (2 * rho2) + ti * ti / 2
+                      for ti, wi, zi in zip(t, w, z)])  # log(target / fit) at each node, with the node's weight
+    p = torch.softmax(lw, 0)
+    mean = (p * z).sum(0)
+    var = (p * (z - mean) ** 2).sum(0)
+    rho2 = torch.as_tensor(rho2, dtype=torch.float64, device=xo.device).expand_as(xo)
+    out = [torch.where(data.good, mean, xo), torch.where(data.good, var, rho2)]
+    return out + [(p * f(z)).sum(0) for f in fns]
 
 # %% ../nbs/13_guidance.ipynb #0894b91d
 def _jacobian_diag(D, x, sigma:float, d, generator) -> torch.Tensor:
@@ -367,11 +390,20 @@ def _pinned_step(x, x0, m, v, sigma, sigma_next, generator) -> torch.Tensor:
 
 @torch.no_grad()
 def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002, rho:float=3.0, start:float=1.0,
-            pilot:int=3, proposals:int=2, newton:int=3, min_precision:float=0.05, trusted_range:float=1.0):
+            pilot:int=3, proposals:int=2, newton:int=3, min_precision:float=0.05, trusted_range:float=1.0,
+            mean_levels:int|None=None, mean_only:bool=False):
     """Started from the observation: each pixel stays pinned to its data while σ is above its own noise level √v and
     joins the reverse process below it; every level's data step puts the exact likelihood in for the Gaussian view.
     Pixels whose data lie, by 3 √v, above `trusted_range` (model units; the network was trained on [−1, 1]) take
-    the likelihood alone: outside its data the network's pull is not a prior (star cores in asinh units)."""
+    the likelihood alone: outside its data the network's pull is not a prior (star cores in asinh units).
+    The posterior mean (`info["mean"]`, per chain) averages E[x0 | x_σ, y] of the first `mean_levels` levels, each
+    integrated exactly per pixel (`_z_moments`; Rao-Blackwell; 3 levels unless set, or all if fewer); `mean_only`
+    stops there and draws no sample."""
+    mean_levels = min(3, steps) if mean_levels is None else mean_levels
+    if not 1 <= mean_levels <= steps:
+        raise ConfigError(f"mean_levels must be in 1..steps ({steps}), got {mean_levels}", "pinned options")
+    fns = () if data.fm.softening is None else (lambda z: data.fm.to_electrons((z.clamp(max=7.0) + 1) / 2),)
+    mean, mean_e = 0.0, None
     m, v = _gaussian_view(data, x.shape[1], pilot)
     lev = _pinned_levels(v, steps, sigma_min, rho, start)
     sigma0 = lev[0]
@@ -379,7 +411,7 @@ def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002,
     x = torch.where(v.isfinite(), m + (sigma0 * sigma0 - v).clamp_min(0).sqrt() * x, m + sigma0 * x)
     D32, acc = getattr(D, "fp32", D), []
     beyond = (m - 3 * v.sqrt()) > trusted_range  # data far outside the network's range: no prior there
-    for sigma, sigma_next in zip(lev[:-1], lev[1:]):
+    for i, (sigma, sigma_next) in enumerate(zip(lev[:-1], lev[1:])):
         x0_hat = D32(x, sigma).to(torch.float64)  # p(x0 | x_σ) ≈ N(x̂0, r²) per pixel, r² = σ²·∂D/∂x (Tweedie)
         r2 = (sigma * sigma * _jacobian_diag(D32, x, sigma, x0_hat, generator)).clamp_min(1e-12)
         pin = v <= sigma * sigma  # divide out the Gaussian information x already holds (pinned: x at σ²; free: m̃ at v)
@@ -387,11 +419,18 @@ def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002,
         prec = torch.maximum(1 / r2 - 1 / tau2, min_precision / r2)
         mu = (x0_hat / r2 - torch.where(tau2.isfinite(), z / tau2, torch.zeros_like(z))) / prec
         prec, mu = torch.where(beyond, 1e-6 / (sigma * sigma), prec), torch.where(beyond, m, mu)  # likelihood alone
+        if i < mean_levels:  # E[x0 | x_σ, y] of this level, the data step's own mean: no draw's noise in it
+            mom = _z_moments(data, mu, 1 / prec, newton, fns)
+            mean = mean + torch.cat([mom[0], mu[:, data.C :]], 1) / mean_levels
+            if fns: mean_e = (0.0 if mean_e is None else mean_e) + mom[2] / mean_levels
+            if mean_only and i + 1 == mean_levels:
+                return None, 2 * mean_levels, {"sigma0": float(sigma0.median()), "mean": mean, "mean_e": mean_e}
         x0, _, a = _z_step(data, mu, 1 / prec, generator, proposals=proposals, newton=newton)  # × the exact likelihood
         x0[:, data.C :] = mu[:, data.C :] + _randn(mu[:, data.C :], generator) / prec[:, data.C :].sqrt()  # no data
         x = _pinned_step(x, x0, m, v, sigma, sigma_next, generator)
         acc.append(a)
-    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(sigma0.median())}
+    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(sigma0.median()), "mean": mean,
+                          "mean_e": mean_e}
 
 # %% ../nbs/13_guidance.ipynb #b4e6b4fa
 @torch.no_grad()
@@ -490,5 +529,62 @@ def posterior_sample(
     D.fp32, D.sigma_data = _float32(denoiser, D), getattr(denoiser, "sigma_data", 0.5)
     x = torch.randn((B * K, Cn, H, W), generator=generator, dtype=torch.float64).to(device)
     x, evals, info = SAMPLERS[method](D, data, x, generator, **options)
-    out = x[:, :C].to(torch.float32).reshape(B, K, C, H, W)
-    return PosteriorSamples(out[0] if single else out, evals, info)
+    per_tile = lambda t: t[:, :C].reshape(B, K, C, H, W)
+    out = None if x is None else per_tile(x).to(torch.float32)
+    # the posterior mean: the sampler's own over its K chains where it has one, else the average of the K samples
+    own, own_e = info.pop("mean", None), info.pop("mean_e", None)
+    if own is not None:  # each chain's own mean too: the mean's curve against K is their running average
+        info["chain_means"] = per_tile(own).to(torch.float32)
+        if own_e is not None: info["chain_means_e"] = per_tile(own_e)
+    mean = (per_tile(own) if own is not None else out.to(torch.float64)).mean(1).to(torch.float32)
+    mean_e = None if own_e is None else per_tile(own_e).mean(1)
+    info["mean_estimator"] = "rao-blackwell" if own is not None else "sample average"
+    first = (lambda t: t if t is None else t[0]) if single else (lambda t: t)
+    return PosteriorSamples(first(out), evals, info, first(mean), first(mean_e))
+
+# %% ../nbs/13_guidance.ipynb #3a99f8a4
+def _level(sigma, x):
+    "σ as a number, or per chain (B,) broadcast against x."
+    s = torch.as_tensor(sigma, dtype=torch.float64)
+    return s.reshape(-1, *([1] * (x.ndim - 1))) if s.numel() > 1 else s
+
+class MixtureDenoiser:
+    "Exact denoiser of a per-pixel Gaussian mixture Σ π_k N(μ_k, s_k²): Σ w_k(x, σ)(μ_k + s_k²/(s_k² + σ²)(x − μ_k))."
+    def __init__(self, weights, means, stds):
+        self.w, self.mu, self.s = (torch.tensor(v, dtype=torch.float64) for v in (weights, means, stds))
+    def log_prior(self, m):
+        return torch.logsumexp(self.w.log() - 0.5 * ((m[..., None] - self.mu) / self.s) ** 2 - self.s.log(), -1)
+    def sample(self, n:int, g):
+        k = torch.multinomial(self.w, n, replacement=True, generator=g)
+        return self.mu[k] + self.s[k] * torch.randn(n, generator=g, dtype=torch.float64)
+    def __call__(self, x, sigma, labels=None):
+        x = x.to(torch.float64)
+        v = self.s ** 2 + _level(sigma, x)[..., None] ** 2
+        w = torch.softmax(self.w.log() - 0.5 * (x[..., None] - self.mu) ** 2 / v - 0.5 * v.log(), -1)
+        return (w * (self.mu + self.s ** 2 / v * (x[..., None] - self.mu))).sum(-1)
+
+class FieldDenoiser:
+    "Exact denoiser of a stationary Gaussian random field (periodic) with mean μ and power spectrum P on an H×W grid."
+    def __init__(self, P, mu): self.P, self.mu = P, mu
+    def __call__(self, x, sigma, labels=None):
+        x = x.to(torch.float64)
+        return self.mu + torch.fft.ifft2(self.P / (self.P + _level(sigma, x) ** 2) * torch.fft.fft2(x - self.mu)).real
+    def sample(self, n:int, g):
+        e = torch.randn(n, 1, *self.P.shape, generator=g, dtype=torch.float64)
+        return self.mu + torch.fft.ifft2(torch.fft.fft2(e) * self.P.sqrt()).real
+
+def grid_posterior(prior, y, fm, n=1201, coarse=401, lo=-2.6, hi=2.6, tail=40.0):
+    """Per pixel: the exact posterior (prior.log_prior × exact PG likelihood) on a grid of its own, (grid, CDF, mean,
+    variance): a coarse pass over [lo, hi] finds where the log posterior is within `tail` nats of its peak, the fine
+    grid of n points spans that (one coarse cell wider on each side; spacing ≤ 0.001 for most pixels)."""
+    log_post = lambda g: prior.log_prior(g) + pg_log_likelihood(y[:, None].expand_as(g), fm.expected_electrons(g),
+                                                                fm.read_noise_e)
+    c = torch.linspace(lo, hi, coarse, dtype=torch.float64)
+    lp = log_post(c.expand(len(y), -1))
+    keep = lp > lp.max(1, keepdim=True).values - tail
+    first, last = keep.double().argmax(1), coarse - 1 - keep.flip(1).double().argmax(1)
+    a, b = c[(first - 1).clamp_min(0)], c[(last + 1).clamp_max(coarse - 1)]
+    g = a[:, None] + (b - a)[:, None] * torch.linspace(0, 1, n, dtype=torch.float64)
+    w = torch.softmax(log_post(g), 1)
+    mean = (w * g).sum(1)
+    return g, w.cumsum(1), mean, (w * (g - mean[:, None]) ** 2).sum(1)

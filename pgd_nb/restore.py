@@ -36,7 +36,7 @@ __all__ = ['CPU_BATCH_PIXELS', 'RestoreConfig', 'Restoration', 'auto_batch', 're
 class RestoreConfig:
     "Settings of a restoration; saved in the output metadata."
     method:str="pinned"  # the sampler: "pinned" (started from the observation) or "daps" (guidance.METHODS)
-    samples:int=8  # posterior samples per tile (mean and std come from them)
+    samples:int|None=None  # chains per tile; none: 8, or 2 with `mean_only` (the std and intervals come from them)
     steps:int|None=None  # noise levels of the sampler; none: its own default (pinned 10, daps 33)
     likelihood:str="pg"  # "pg" (exact Poisson-Gaussian), "gauss" or "l2" (guidance.LIKELIHOODS)
     lam_threshold:float=math.inf  # "pg": Gaussian approximation above this many electrons (inf: exact everywhere)
@@ -48,7 +48,9 @@ class RestoreConfig:
     precision:str="auto"  # the denoiser's: auto (bf16 where the hardware runs it natively), bf16, or fp32 to force
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
     keep_samples:bool=False  # keep (and write) the K stitched samples: K frames of memory (kept anyway where the
-    # scaling is asinh: the electrons' mean and std come from them)
+    # scaling is asinh: the electrons' std comes from them)
+    mean_only:bool=False  # the posterior mean alone ("pinned": each chain stops after its mean's levels, 2 by default,
+    # so 2 chains cost 8 evaluations per pixel): no samples, no std
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -61,6 +63,9 @@ class RestoreConfig:
                 "RestoreConfig.likelihood",
                 f"use one of {', '.join(LIKELIHOODS)}",
             )
+        if self.samples is None: self.samples = 2 if self.mean_only else 8
+        if self.mean_only and self.method != "pinned":
+            raise ConfigError(f"mean_only needs the pinned sampler, not {self.method}", "RestoreConfig.mean_only")
         bad_batch = self.batch is not None and self.batch < 1
         if self.samples < 1 or (self.steps is not None and self.steps < 2) or bad_batch:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
@@ -69,22 +74,28 @@ class RestoreConfig:
 @dataclass
 class Restoration:
     "What `restore_planes` returns: the posterior mean, std and samples in scaled units, and what they cost."
-    mean_u:np.ndarray  # (C, H, W)
-    std_u:np.ndarray  # (C, H, W) per-pixel std of the samples (zeros with one sample)
+    mean_u:np.ndarray  # (C, H, W) the sampler's posterior mean (pinned: Rao-Blackwellised over its chains)
+    std_u:np.ndarray|None  # (C, H, W) per-pixel std of the samples (zeros with one sample; None: mean only)
     samples_u:np.ndarray|None  # (K, C, H, W); None unless RestoreConfig.keep_samples (or an asinh scaling)
     bad:np.ndarray  # (H, W) bool: flagged or non-finite input pixels
     evals_per_sample:int  # network evaluations per sample of a tile
     tiles:int
     grid:tuple  # (rows, cols) of tiles
     seconds:float
+    mean_e:np.ndarray|None=None  # (C, H, W) the posterior mean in electrons where the scaling is curved (asinh)
+    # (K, C, H, W) each chain's own mean (pinned, with keep_samples), scaled units and (asinh) electrons
+    chain_means_u:np.ndarray|None=None
+    chain_means_e:np.ndarray|None=None
 
-    def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray]:
-        """(mean, std) in electrons of the reference (clean) exposure, float64; in asinh units from the samples (the
-        mean of a curved map is not the map of the mean)."""
+    def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray|None]:
+        """(mean, std) in electrons of the reference (clean) exposure, float64; in asinh units the sampler's own mean
+        of the electrons and the samples' std (the mean of a curved map is not the map of the mean)."""
         if fm.softening is None:
-            return scaled_to_electrons(self.mean_u, fm.scale, fm.offset), self.std_u.astype(np.float64) * fm.scale
-        e = fm.to_electrons(self.samples_u.astype(np.float64))
-        return e.mean(0), e.std(0)
+            std = None if self.std_u is None else self.std_u.astype(np.float64) * fm.scale
+            return scaled_to_electrons(self.mean_u, fm.scale, fm.offset), std
+        e = None if self.samples_u is None else fm.to_electrons(self.samples_u.astype(np.float64))
+        if self.mean_e is None: return e.mean(0), e.std(0)  # a sampler without a mean of its own: the samples'
+        return self.mean_e.astype(np.float64), None if e is None else e.std(0)
 
 # %% ../nbs/14_restore.ipynb #346a15f5
 CPU_BATCH_PIXELS = 2 ** 16  # pixels per network batch on CPU: more spill the feature maps out of cache
@@ -120,10 +131,12 @@ def restore_planes(
     if C > prior.channels == 1:  # a colour frame and a gray network (prior mismatch): plane by plane
         parts = [restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
                  for c in range(C)]
-        cat = lambda k, axis: np.concatenate([getattr(r, k) for r in parts], axis)
-        return replace(parts[0], mean_u=cat("mean_u", 0), std_u=cat("std_u", 0),
-                       samples_u=cat("samples_u", 1) if parts[0].samples_u is not None else None,
-                       tiles=sum(r.tiles for r in parts), seconds=sum(r.seconds for r in parts))
+        def cat(k, axis=0):
+            return None if getattr(parts[0], k) is None else np.concatenate([getattr(r, k) for r in parts], axis)
+        return replace(parts[0], mean_u=cat("mean_u"), std_u=cat("std_u"), samples_u=cat("samples_u", 1),
+                       mean_e=cat("mean_e"), chain_means_u=cat("chain_means_u", 1),
+                       chain_means_e=cat("chain_means_e", 1), tiles=sum(r.tiles for r in parts),
+                       seconds=sum(r.seconds for r in parts))
     labels = prior.labels(domain)
     tile = prior.tile_size(H, W, cfg.tile)
     grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
@@ -140,9 +153,16 @@ def restore_planes(
     K, evals = cfg.samples, 0
     # the mean and second moment over the K samples of each tile, stitched as the batches come: memory is a few frames
     # and one batch, not K frames of tiles; the samples themselves only where kept
-    mean_st, second_st = Stitcher(grid, C), Stitcher(grid, C)
-    keep = cfg.keep_samples or fm.softening is not None
+    mean_st, sample_mean_st, second_st = Stitcher(grid, C), Stitcher(grid, C), Stitcher(grid, C)
+    mean_e_st = Stitcher(grid, C) if fm.softening is not None and cfg.method == "pinned" else None  # its own
+    keep = (cfg.keep_samples or fm.softening is not None) and not cfg.mean_only
+    options = cfg.options | ({"mean_only": True, "mean_levels": cfg.options.get("mean_levels", 2)}
+                             if cfg.mean_only else {})
     sample_st = [Stitcher(grid, C) for _ in range(K)] if keep else []
+    chain_st, chain_e_st = [], []  # each chain's own mean (pinned), kept with the samples for the mean's K curve
+    if cfg.keep_samples and cfg.method == "pinned":
+        chain_st = [Stitcher(grid, C) for _ in range(K)]
+        chain_e_st = [Stitcher(grid, C) for _ in range(K)] if fm.softening is not None else []
     t0 = time.perf_counter()
     B = cfg.batch or auto_batch(dev, K, tile)
     for a in tqdm(range(0, len(tiles), B), desc="restore", unit="batch", disable=not progress):
@@ -161,24 +181,29 @@ def restore_planes(
             net_channels=prior.channels,
             device=dev,
             **steps,
-            **cfg.options,
+            **options,
         )
         evals = r.evals
+        mean_st.add(model_to_scaled(r.mean.cpu().numpy()).astype(np.float32))
+        if mean_e_st is not None: mean_e_st.add(r.mean_e.cpu().numpy())
+        for k, st in enumerate(chain_st):
+            st.add(model_to_scaled(r.info["chain_means"][:, k].cpu().numpy()).astype(np.float32))
+        for k, st in enumerate(chain_e_st): st.add(r.info["chain_means_e"][:, k].cpu().numpy())
+        if r.samples is None: continue
         x = model_to_scaled(r.samples.cpu().numpy()).astype(np.float32)  # (b, K, C, tile, tile)
-        mean_st.add(x.mean(1))
+        sample_mean_st.add(x.mean(1))
         second_st.add((x.astype(np.float64) ** 2).mean(1))
         for k, st in enumerate(sample_st): st.add(x[:, k])
     samples_u = np.stack([st.result() for st in sample_st]) if keep else None  # (K, C, H, W)
     mean_u = mean_st.result()
-    second = second_st.result()
-    std_u = (
-        np.sqrt(np.clip(second - mean_u.astype(np.float64) ** 2, 0, None)).astype(np.float32)
-        if K > 1
-        else np.zeros_like(mean_u)
-    )
-    return Restoration(
-        mean_u, std_u, samples_u, flagged, evals, len(tiles), (grid.rows, grid.cols), time.perf_counter() - t0
-    )
+    std_u = None
+    if not cfg.mean_only:  # the samples' own spread about their own mean
+        var = second_st.result() - sample_mean_st.result().astype(np.float64) ** 2
+        std_u = np.sqrt(np.clip(var, 0, None)).astype(np.float32) if K > 1 else np.zeros_like(mean_u)
+    return Restoration(mean_u, std_u, samples_u, flagged, evals, len(tiles), (grid.rows, grid.cols),
+                       time.perf_counter() - t0, None if mean_e_st is None else mean_e_st.result(),
+                       np.stack([st.result() for st in chain_st]) if chain_st else None,
+                       np.stack([st.result() for st in chain_e_st]) if chain_e_st else None)
 
 # %% ../nbs/14_restore.ipynb #76ec92fc
 @dataclass
@@ -288,7 +313,7 @@ def _preview(path:Path, noisy_u, mean_u, std_u, title:str):
     "observation × ratio, posterior mean (its stretch) and posterior std, as a PNG."
     import matplotlib.pyplot as plt
     row = {"name": title, "images": {"observation × ratio": noisy_u, "posterior mean": mean_u},
-           "maps": {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}}
+           "maps": {} if std_u is None else {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}}
     plt.close(plot_panels([row], reference="posterior mean", path=path, per_line=3))
 
 def _observation_pair(noisy_path, reference, thin, sensor, seed):
@@ -307,7 +332,8 @@ def _observation_pair(noisy_path, reference, thin, sensor, seed):
 def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, ratio:float) -> dict:
     "Write one restored frame's arrays, its FITS (astronomy) or TIFF (microscopy) and a preview; -> their file names."
     mean_e, std_e = r.electrons(fm)
-    arrays = {"mean_e": mean_e, "std_e": std_e, "mean_u": r.mean_u, "std_u": r.std_u, "noisy_e": y} | (
+    arrays = {"mean_e": mean_e, "mean_u": r.mean_u, "noisy_e": y} | (
+        {"std_e": std_e, "std_u": r.std_u} if r.std_u is not None else {}) | (
         {"reference_e": ref_frame} if ref_frame is not None else {}) | (
         {"samples_u": r.samples_u} if cfg.keep_samples else {})  # written only when asked
     files = {key: f"{name}_{key}.npy" for key in arrays} | {"bad": f"{name}_bad.npy"}
@@ -317,16 +343,20 @@ def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, rat
     if obs.domain == "astronomy":
         hdr = {k: v for k, v in obs.raw.header.items()
                if k.upper() not in _FITS_SKIP and len(k) <= 8 and isinstance(v, (int, float, str, bool))}
-        hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples})
+        estimator = "mean only" if cfg.mean_only else "rao-blackwell" if cfg.method == "pinned" else "samples"
+        hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples,
+                    "PGDMEAN": estimator})
         files["fits"] = f"{name}_restored.fits"
-        write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=std_e[0], dq=r.bad.astype(np.int16) * 1)
+        write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=None if std_e is None else std_e[0],
+                   dq=r.bad.astype(np.int16) * 1)
     if obs.domain == "microscopy":
         files["tiff"] = f"{name}_restored.tif"
         write_tiff(out / files["tiff"], mean_e[0].astype(np.float32),
                    {"unit": "electrons", "method": cfg.method, "exposure_ratio": ratio})
     files["preview"] = f"{name}_preview.png"
     _preview(out / files["preview"], scaling.to_scaled(y * ratio), r.mean_u, r.std_u,
-             f"{name}: {cfg.method}, {cfg.samples} samples × {r.evals_per_sample} evaluations")
+             f"{name}: {cfg.method}{' mean only' if cfg.mean_only else ''}, {cfg.samples} chains × "
+             f"{r.evals_per_sample} evaluations")
     return files
 
 def _frame_meta(settings:dict, i:int, files:dict, r, obs, scaling, cfg) -> dict:
@@ -431,7 +461,7 @@ def main(argv=None):
         for m in metas:
             print(
                 f"{m['files']['mean_e']}: {m['tiles']} tiles, "
-                f"{m['evals_per_sample']} evaluations per sample, {m['seconds']} s "
+                f"{m['settings']['config']['samples']} chains × {m['evals_per_sample']} evaluations, {m['seconds']} s "
                 f"(ratio {m['settings']['exposure_ratio']:g}, {m['settings']['exposure_ratio_source']})"
             )
     return run_cli("pgd_restore", ap, work, argv)
