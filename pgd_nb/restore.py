@@ -113,6 +113,27 @@ def _plane(fm:ForwardModel, c:int) -> ForwardModel:
     return replace(fm, counts=None if fm.counts is None else (fm.counts[c],),
                    background_e=bg[c : c + 1] if np.ndim(bg) == 3 else bg)
 
+def _concat_planes(parts:list) -> Restoration:
+    "One Restoration from the colour planes restored one by one (a gray network on a colour frame)."
+    def cat(k, axis=0):
+        return None if getattr(parts[0], k) is None else np.concatenate([getattr(r, k) for r in parts], axis)
+    return replace(parts[0], mean_u=cat("mean_u"), std_u=cat("std_u"), samples_u=cat("samples_u", 1),
+                   mean_e=cat("mean_e"), chain_means_u=cat("chain_means_u", 1), chain_means_e=cat("chain_means_e", 1),
+                   tiles=sum(r.tiles for r in parts), seconds=sum(r.seconds for r in parts))
+
+def _tiles_and_masks(grid:TileGrid, y_e:np.ndarray, bad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tiles, flagged (H, W), per-tile masks): flagged or non-finite pixels, and the padding outside the frame,
+    carry no data."""
+    _, H, W = y_e.shape
+    tiles = grid.extract(np.nan_to_num(y_e.astype(np.float32)))
+    flagged = np.zeros((H, W), bool) if bad is None else np.asarray(bad, bool)
+    flagged = flagged | ~np.isfinite(y_e).all(0)
+    masks = grid.extract(flagged[None].astype(np.uint8)).astype(bool)
+    for m, (_, _, y0, x0) in zip(masks, grid.positions):
+        m[:, H - y0 :, :] = True
+        m[:, :, W - x0 :] = True
+    return tiles, flagged, masks
+
 def restore_planes(
     prior: Prior,
     y_e: np.ndarray,
@@ -129,24 +150,12 @@ def restore_planes(
     cfg = cfg or RestoreConfig()
     C, H, W = y_e.shape
     if C > prior.channels == 1:  # a colour frame and a gray network (prior mismatch): plane by plane
-        parts = [restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
-                 for c in range(C)]
-        def cat(k, axis=0):
-            return None if getattr(parts[0], k) is None else np.concatenate([getattr(r, k) for r in parts], axis)
-        return replace(parts[0], mean_u=cat("mean_u"), std_u=cat("std_u"), samples_u=cat("samples_u", 1),
-                       mean_e=cat("mean_e"), chain_means_u=cat("chain_means_u", 1),
-                       chain_means_e=cat("chain_means_e", 1), tiles=sum(r.tiles for r in parts),
-                       seconds=sum(r.seconds for r in parts))
+        return _concat_planes([restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
+                               for c in range(C)])
     labels = prior.labels(domain)
     tile = prior.tile_size(H, W, cfg.tile)
     grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
-    tiles = grid.extract(np.nan_to_num(y_e.astype(np.float32)))
-    flagged = np.zeros((H, W), bool) if bad is None else np.asarray(bad, bool)
-    flagged = flagged | ~np.isfinite(y_e).all(0)
-    masks = grid.extract(flagged[None].astype(np.uint8)).astype(bool)
-    for m, (_, _, y0, x0) in zip(masks, grid.positions):  # padding outside the frame carries no data
-        m[:, H - y0 :, :] = True
-        m[:, :, W - x0 :] = True
+    tiles, flagged, masks = _tiles_and_masks(grid, y_e, bad)
     dev = resolve_device(cfg.device, "RestoreConfig.device")
     gen = torch.Generator().manual_seed(cfg.seed)
     lik = Likelihood(cfg.likelihood, cfg.lam_threshold)

@@ -43,3 +43,20 @@ def test_restore_memory_prints_its_peak():
     assert r.returncode == 0, r.stderr[-3000:]
     m = re.search(rf"samples kept: False: peak RSS {NUM} MiB before restore_planes, {NUM} MiB after", r.stdout)
     assert m and 0 < float(m[1]) <= float(m[2]), r.stdout
+
+
+def test_mean_curve_prints_the_shipped_mean_against_k(tmp_path):
+    """benchmarks/mean_curve.py on the analytic priors at K = 1, 2: one table per case with the evaluations per pixel of
+    each mode, and the shipped (Rao-Blackwellised) mean ahead of the average of the same draws on the mixture."""
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "mean_curve.py"), "--ks", "1,2", "--out", str(tmp_path)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = re.findall(rf"^\s+(\d+)\s+(\d+)\s+{NUM}\s+{NUM}\s+(\d+)\s+{NUM}\s+{NUM}$", r.stdout, re.M)
+    assert len(rows) == 8, r.stdout  # 4 cases × 2 values of K
+    assert [(k, e, mo) for k, e, _, _, mo, _, _ in rows[:2]] == [("1", "20", "4"), ("2", "40", "8")], r.stdout
+    exact = [float(v) for v in re.findall(rf"exact posterior mean: {NUM} dB", r.stdout)]
+    assert len(exact) == 2, r.stdout
+    for case, ex in zip((rows[0:2], rows[2:4]), exact):
+        shipped, average = float(case[1][2]), float(case[1][3])
+        assert shipped > average and shipped <= ex + 0.05, r.stdout  # the posterior mean is the best there is
+    assert (tmp_path / "mean_curve.json").is_file()
