@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+from contextlib import contextmanager
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -36,9 +37,10 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 __all__ = ['PROTOCOLS', 'REFERENCES', 'RELIABILITY_EDGES', 'WRONG_LABEL', 'EvalConfig', 'reliability_sums', 'reliability_table',
            'k_curve', 'mean_curve', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
            'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize', 'write_table',
-           'prior_draws', 'bayes_check', 'observation_sigmas', 'denoising_curve', 'ode_samples', 'dc_response',
-           'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops', 'noise_levels', 'measure_prior',
-           'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
+           'prior_draws', 'gaussian_forward_model', 'bayes_check', 'observation_sigmas', 'denoising_curve',
+           'ode_samples', 'dc_response', 'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops',
+           'noise_levels', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed',
+           'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -455,35 +457,62 @@ def _start_mean(prior, labels, like:torch.Tensor):
     mean = getattr(prior.denoiser, "prior_mean", None)
     return mean(labels, like) if mean is not None else 0.0
 
+@contextmanager
+def _in_float32(net):
+    """The network in float32 inside the block: a bf16 `EDMPrecond` rounds its outputs to 8 bits of mantissa, far
+    coarser than the 1e-3σ difference of the Jacobian probe, which then reads noise (J clamped to 0 or 1 at random)."""
+    bf16 = getattr(net, "bf16", False)
+    try:
+        if bf16: net.bf16 = False
+        yield net
+    finally:
+        if bf16: net.bf16 = True
+
 def prior_draws(prior, domain:str, n:int, crop:int, levels:int=200, seed:int=0) -> torch.Tensor:
     """n images drawn from the network itself, model space (n, channels, crop, crop) float64: the reverse SDE from
     σ = 80 on `levels` Karras levels to 0.002 with the Gaussian-exact step (`reverse_sde`, 2 evaluations per level),
     the network in float32."""
     g = torch.Generator().manual_seed(seed)
     lab = prior.labels(domain)[None].expand(n, -1)
-    net, bf16 = prior.denoiser, getattr(prior.denoiser, "bf16", False)
-    D = lambda x, s: net(x.to(torch.float32), s, lab).to(torch.float64)
+    D = lambda x, s: prior.denoiser(x.to(torch.float32), s, lab).to(torch.float64)
     x = 80.0 * torch.randn((n, prior.channels, crop, crop), generator=g, dtype=torch.float64)
     x = x + _start_mean(prior, lab, x)
-    try:
-        net.bf16 = False
-        with torch.no_grad(): return reverse_sde(D, x, 80.0, g, levels / math.log10(80 / 0.002))[0]
-    finally: net.bf16 = bf16
+    with torch.no_grad(), _in_float32(prior.denoiser):
+        return reverse_sde(D, x, 80.0, g, levels / math.log10(80 / 0.002))[0]
 
-def _self_consistency(prior, domain:str, truth:torch.Tensor, sigma0:float, samples:int, g) -> dict:
-    "Coverage and PSNR (range 2) of the network's own reverse SDE from truth + N(0, σ0²), and of D(truth + noise; σ0)."
+def gaussian_forward_model(sigma0:float) -> ForwardModel:
+    """A linear, read-noise-dominated forward model whose observation in model units is x + N(0, σ0²) (the Poisson
+    share of the variance ≈ 1e-3): λ = s·(m + 11), read noise σ0·s, s = 1e4/σ0². With `likelihood="gauss"` and
+    y = λ(x) a sampler sees exactly the observation `reverse_sde` starts from."""
+    s = 1e4 / sigma0 ** 2
+    return ForwardModel(Scaling(2 * s), read_noise_e=sigma0 * s, exposure_ratio=1.0, background_e=10 * s)
+
+def _self_consistency(prior, domain:str, truth:torch.Tensor, sigma0:float, samples:int, g, method:str|None=None,
+                      options:dict|None=None) -> dict:
+    """Coverage and PSNR (range 2) of the network's own reverse SDE from x = truth + N(0, σ0²) (float32), of D(x; σ0),
+    and, with `method`, of that sampler's K draws and mean on the same x (`gaussian_forward_model`)."""
     n, C = truth.shape[0], DOMAINS[domain].channels
     lab = prior.labels(domain)[None].expand(n * samples, -1)
     D = lambda x, s: prior.denoiser(x.to(torch.float32), s, lab[: len(x)]).to(torch.float64)
     x = truth + sigma0 * torch.randn(truth.shape, generator=g, dtype=torch.float64)
-    with torch.no_grad():
+    with torch.no_grad(), _in_float32(prior.denoiser):
         one = D(x, sigma0)[:, :C]
         s = reverse_sde(D, x.repeat_interleave(samples, 0), sigma0, g, per_decade=5)[0][:, :C]
     s = s.reshape(n, samples, *one.shape[1:])
-    rank = (s < truth[:, None, :C]).sum(1)
+    def cover(d):  # min-max coverage of the truth among the K draws
+        rank = (d < truth[:, None, :C]).sum(1)
+        return float(((rank > 0) & (rank < samples)).double().mean())
     db = lambda e: 10 * math.log10(4 / float((e - truth[:, :C]).pow(2).mean()))
-    return {"sigma0": sigma0, "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
-            "psnr_sde_mean": db(s.mean(1)), "psnr_one_step": db(one)}
+    out = {"sigma0": sigma0, "coverage": cover(s), "psnr_sde_mean": db(s.mean(1)), "psnr_one_step": db(one)}
+    if method is not None:  # the sampler on the very same observation: its spread against the network's own
+        fm = gaussian_forward_model(sigma0)
+        gen = torch.Generator().manual_seed(g.initial_seed() + 7)
+        r = posterior_sample(prior.denoiser, fm.expected_electrons(x[:, :C]), fm, method, num_samples=samples,
+                             labels=prior.labels(domain), generator=gen, likelihood="gauss",
+                             net_channels=prior.channels, **(options or {}))
+        out |= {"sampler_coverage": cover(r.samples.to(torch.float64)),
+                "sampler_psnr_mean": db(r.mean.to(torch.float64))}
+    return out
 
 def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, samples:int=8, method:str="pinned",
                 baselines=("noisy", "gat_nlm", "gat_bm3d", "edm_tweedie", "edm_unguided"), options:dict|None=None,
@@ -546,7 +575,8 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
             "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
             "nominal": (samples - 1) / (samples + 1),
             "sample_chi2": float(np.mean([chi2(s[:, k]) for k in range(samples)])), "truth_chi2": chi2(truth),
-            "self_consistency": _self_consistency(prior, domain, truth_m.to(torch.float64), sigma0, samples, g),
+            "self_consistency": _self_consistency(prior, domain, truth_m.to(torch.float64), sigma0, samples, g,
+                                                  method, options),
             "left_out": skipped}
 
 # %% ../nbs/17_evaluate.ipynb #7de2a8b4
