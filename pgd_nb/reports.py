@@ -90,8 +90,8 @@ def to_html(notebook:Path) -> Path:
 def _headline(metrics:dict) -> dict:
     ev = metrics.get("evaluate", {}).get("split", {}).get("tables", {}).get("split_summary", [])
     h = {}
-    for r in ev:
-        if r["method"].startswith("ours"):
+    for r in ev:  # ours: the sampler's full posterior mean, not its mean-only row beside it
+        if r["method"].startswith("ours") and not r["method"].endswith("_mean_only"):
             h["ours_psnr"], h["ours_chi2"], h["reference_chi2"] = (
                 r.get("psnr_mean"),
                 r.get("sample_chi2_mean"),
