@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import csv
-from contextlib import contextmanager
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -23,7 +22,7 @@ from .display import plot_panels
 from .edm import edm_sampler
 from .data import TileDataset
 from .errors import ConfigError, PGDError
-from .guidance import METHODS, ForwardModel, posterior_sample, reverse_sde
+from .guidance import METHODS, ForwardModel, in_float32, posterior_sample, reverse_sde
 from .io import read_raw
 from .layouts import find_layout
 from .metrics import detect_sources, interval_coverage, photometry_error, psnr, reduced_chi2, residual_whiteness
@@ -457,17 +456,6 @@ def _start_mean(prior, labels, like:torch.Tensor):
     mean = getattr(prior.denoiser, "prior_mean", None)
     return mean(labels, like) if mean is not None else 0.0
 
-@contextmanager
-def _in_float32(net):
-    """The network in float32 inside the block: a bf16 `EDMPrecond` rounds its outputs to 8 bits of mantissa, far
-    coarser than the 1e-3σ difference of the Jacobian probe, which then reads noise (J clamped to 0 or 1 at random)."""
-    bf16 = getattr(net, "bf16", False)
-    try:
-        if bf16: net.bf16 = False
-        yield net
-    finally:
-        if bf16: net.bf16 = True
-
 def prior_draws(prior, domain:str, n:int, crop:int, levels:int=200, seed:int=0) -> torch.Tensor:
     """n images drawn from the network itself, model space (n, channels, crop, crop) float64: the reverse SDE from
     σ = 80 on `levels` Karras levels to 0.002 with the Gaussian-exact step (`reverse_sde`, 2 evaluations per level),
@@ -477,7 +465,7 @@ def prior_draws(prior, domain:str, n:int, crop:int, levels:int=200, seed:int=0) 
     D = lambda x, s: prior.denoiser(x.to(torch.float32), s, lab).to(torch.float64)
     x = 80.0 * torch.randn((n, prior.channels, crop, crop), generator=g, dtype=torch.float64)
     x = x + _start_mean(prior, lab, x)
-    with torch.no_grad(), _in_float32(prior.denoiser):
+    with torch.no_grad(), in_float32(prior.denoiser):
         return reverse_sde(D, x, 80.0, g, levels / math.log10(80 / 0.002))[0]
 
 def gaussian_forward_model(sigma0:float) -> ForwardModel:
@@ -487,6 +475,11 @@ def gaussian_forward_model(sigma0:float) -> ForwardModel:
     s = 1e4 / sigma0 ** 2
     return ForwardModel(Scaling(2 * s), read_noise_e=sigma0 * s, exposure_ratio=1.0, background_e=10 * s)
 
+def _minmax_coverage(draws:torch.Tensor, truth:torch.Tensor) -> float:
+    "How often the truth lies within the K draws' range, (n, K, …) against (n, …): nominal (K − 1)/(K + 1)."
+    K = draws.shape[1]
+    return interval_coverage(draws.transpose(0, 1).numpy(), truth.numpy(), level=(K - 1) / (K + 1))["coverage"]
+
 def _self_consistency(prior, domain:str, truth:torch.Tensor, sigma0:float, samples:int, g, method:str|None=None,
                       options:dict|None=None) -> dict:
     """Coverage and PSNR (range 2) of the network's own reverse SDE from x = truth + N(0, σ0²) (float32), of D(x; σ0),
@@ -495,13 +488,11 @@ def _self_consistency(prior, domain:str, truth:torch.Tensor, sigma0:float, sampl
     lab = prior.labels(domain)[None].expand(n * samples, -1)
     D = lambda x, s: prior.denoiser(x.to(torch.float32), s, lab[: len(x)]).to(torch.float64)
     x = truth + sigma0 * torch.randn(truth.shape, generator=g, dtype=torch.float64)
-    with torch.no_grad(), _in_float32(prior.denoiser):
+    with torch.no_grad(), in_float32(prior.denoiser):
         one = D(x, sigma0)[:, :C]
         s = reverse_sde(D, x.repeat_interleave(samples, 0), sigma0, g, per_decade=5)[0][:, :C]
     s = s.reshape(n, samples, *one.shape[1:])
-    def cover(d):  # min-max coverage of the truth among the K draws
-        rank = (d < truth[:, None, :C]).sum(1)
-        return float(((rank > 0) & (rank < samples)).double().mean())
+    cover = lambda d: _minmax_coverage(d, truth[:, :C])
     db = lambda e: 10 * math.log10(4 / float((e - truth[:, :C]).pow(2).mean()))
     out = {"sigma0": sigma0, "coverage": cover(s), "psnr_sde_mean": db(s.mean(1)), "psnr_one_step": db(one)}
     if method is not None:  # the sampler on the very same observation: its spread against the network's own
@@ -563,7 +554,6 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
         sd = s.std(1, unbiased=True) / 2
         err = (r.mean.to(torch.float64) - truth).numpy() / 2
         extra["reliability"] = reliability_table([reliability_sums(sd.numpy(), err)])
-    rank = (s < truth[:, None]).sum(1)
     nC = torch.as_tensor(fm.photosites(C)).reshape(-1, 1, 1)
     def chi2(x):
         lam = fm.expected_electrons(x)
@@ -572,7 +562,7 @@ def bayes_check(prior, domain:str, truth_m:torch.Tensor, fm:ForwardModel, sample
     return {"domain": domain, "exposure_ratio": fm.exposure_ratio,
             "median_lambda_e": float(fm.expected_electrons(truth).median()), "method": method, "samples": samples,
             "evals_per_sample": r.evals, "seconds_per_tile": seconds / n, **margins, **extra,
-            "coverage": float(((rank > 0) & (rank < samples)).double().mean()),
+            "coverage": _minmax_coverage(s, truth),
             "nominal": (samples - 1) / (samples + 1),
             "sample_chi2": float(np.mean([chi2(s[:, k]) for k in range(samples)])), "truth_chi2": chi2(truth),
             "self_consistency": _self_consistency(prior, domain, truth_m.to(torch.float64), sigma0, samples, g,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from .noise import Likelihood, pg_log_likelihood, sample_poisson_gaussian
 
 # %% auto #0
 __all__ = ['LAM_FLOOR', 'SAMPLERS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'PosteriorSamples', 'reverse_sde',
-           'sampler_options', 'posterior_sample', 'MixtureDenoiser', 'FieldDenoiser', 'grid_posterior']
+           'sampler_options', 'in_float32', 'posterior_sample', 'MixtureDenoiser', 'FieldDenoiser', 'grid_posterior']
 
 # %% ../nbs/13_guidance.ipynb #791dd1fb
 LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
@@ -481,13 +482,22 @@ def _observation_data(y, fm:ForwardModel, lik:Likelihood, K:int, Cn:int, device)
     return _Data(y.to(device).repeat_interleave(K, 0), fm, lik, Cn)
 
 # %% ../nbs/13_guidance.ipynb #a11079c8
+@contextmanager
+def in_float32(net):
+    """The network in float32 inside the block: a bf16 `EDMPrecond` rounds its outputs to 8 bits of mantissa, far
+    coarser than the 1e-3σ difference of the Jacobian probe, which then reads noise (J clamped to 0 or 1 at random)."""
+    bf16 = getattr(net, "bf16", False)
+    try:
+        if bf16: net.bf16 = False
+        yield net
+    finally:
+        if bf16: net.bf16 = True
+
 def _float32(denoiser, D):
     "D evaluated with a bf16 EDMPrecond switched to float32 for the call (D itself otherwise)."
     if not getattr(denoiser, "bf16", False): return D
     def D32(x, s):
-        denoiser.bf16 = False
-        try: return D(x, s)
-        finally: denoiser.bf16 = True
+        with in_float32(denoiser): return D(x, s)
     return D32
 
 def posterior_sample(
