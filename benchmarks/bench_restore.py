@@ -2,7 +2,7 @@
 
     python benchmarks/bench_restore.py [--device cpu|cuda] [--preset tiny] [--tile 256] [--batch 1] [--channels 1]
         [--settings fp32,fp32-cl,bf16-cl] [--methods pinned,daps] [--likelihood table,sums] [--checkpoint RUN]
-        [--compile] [--train] [--reference] [--train_compile off|on|both]
+        [--compile] [--train] [--reference] [--train_compile off|on|both] [--frame 256] [--frame_tile 64]
 
 For each setting (the denoiser's precision and memory layout; "+compile" adds torch.compile): milliseconds per network
 evaluation of one tile at batch --batch (the floor), its compile time if any, and peak memory. Then for each sampler and
@@ -11,6 +11,10 @@ sampler step (the exact Poisson-Gaussian terms: "table" is the checked table of 
 windowed sums), the likelihood's share of one evaluation, and the ratio of the sampler's time to evaluations × floor
 (1.0 would be a sampler that costs nothing beside the network). Peak memory: CUDA's allocator peak, or on Linux the
 growth of the process's peak resident set over the setting (/proc/self/status, reset through clear_refs).
+
+With --frame N: seconds per megapixel of a whole restoration of an N × N observation (`restore_planes` in --frame_tile
+tiles with their overlap and stitching), in the default mode and the mean-only mode, with the evaluations per pixel
+each costs (the last of --settings, or the checkpoint's own precision).
 
 With --train: training images per second of --train_preset (default base) at --train_tile px, batch --train_batch, for
 bf16 autocast with and without torch.compile (compile time apart), and with --reference the same for diffusers'
@@ -160,6 +164,31 @@ def bench_restore(a, dev, peak):
                           f"{dt / (r.evals * floor):7.2f}", flush=True)
 
 
+def bench_frame(a, dev):
+    """Seconds per megapixel of a whole restoration (`restore_planes`: tiles, overlap, stitching) of an --frame px
+    observation in 64-px tiles (the demo priors' crop), in the default mode and the mean-only mode."""
+    from pgd_nb.checkpoints import Prior, load_prior
+    from pgd_nb.restore import RestoreConfig, restore_planes
+    print(f"\n{'frame':<18} {'ch':>2} {'mode':<10} {'chains':>6} {'evals/px':>8} {'seconds':>8} {'s/MP':>8}")
+    for C in map(int, a.channels.split(",")):
+        y, fm, _ = observation(C, a.frame, seed=1)
+        if a.checkpoint: prior = load_prior(a.checkpoint, dev)
+        else:
+            D = denoiser(a.preset, C, a.settings.split(",")[-1].split("+")[0], dev)
+            prior = Prior(D, tuple(DOMAINS), C, a.preset, 0.5, "random weights", crop=64)
+        domain = "photography" if C == 3 else "microscopy"
+        for mode in ("default", "mean only"):
+            cfg = RestoreConfig(mean_only=mode == "mean only", device=str(dev), tile=a.frame_tile)
+            sync(dev)
+            t0 = time.perf_counter()
+            r = restore_planes(prior, y.numpy(), domain, fm, None, cfg, progress=False)
+            sync(dev)
+            dt = time.perf_counter() - t0
+            mp = a.frame * a.frame / 1e6
+            print(f"{a.frame}x{a.frame:<13} {C:>2} {mode:<10} {cfg.samples:>6} {cfg.samples * r.evals_per_sample:>8} "
+                  f"{dt:8.1f} {dt / mp:8.0f}", flush=True)
+
+
 class DiffusersNet(torch.nn.Module):
     "diffusers' UNet2DModel behind the network interface of EDMPrecond: F(x, c_noise, labels)."
     def __init__(self, C:int, base:int):
@@ -236,6 +265,8 @@ def main():
     ap.add_argument("--train_steps", type=int, default=10)
     ap.add_argument("--train_compile", default="both", choices=["off", "on", "both"])
     ap.add_argument("--skip_restore", action="store_true")
+    ap.add_argument("--frame", type=int, default=0, help="also restore a frame of this many px square, both modes")
+    ap.add_argument("--frame_tile", type=int, default=64)
     a = ap.parse_args()
     if a.compile: a.settings = ",".join(s for p in a.settings.split(",") for s in (p, p + "+compile"))
     dev = torch.device(a.device)
@@ -243,6 +274,7 @@ def main():
     print(f"device {dev} ({what}), preset {a.preset}, tile {a.tile}, batch {a.batch}, torch {torch.__version__}")
     peak = Peak(dev)
     if not a.skip_restore: bench_restore(a, dev, peak)
+    if a.frame: bench_frame(a, dev)
     if a.train: bench_train(a, dev, peak)
 
 

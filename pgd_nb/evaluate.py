@@ -110,6 +110,7 @@ def _metric_row(name:str, est_e, seconds:float, y, clean, ref_u, fm:ForwardModel
         "reduced_chi2": reduced_chi2(y, lam_hat, fm.read_noise_e, fm.counts, bad),
         **{f"whiteness_{k}": v for k, v in residual_whiteness(y, lam_hat, fm.read_noise_e, fm.counts, bad).items()},
         "seconds": round(seconds, 2),
+        "seconds_per_mp": round(seconds / (ref_u.shape[-1] * ref_u.shape[-2] / 1e6), 1),  # per megapixel of the planes
         **(extra or {}),
     }
     if sources is not None and len(sources):
@@ -421,6 +422,7 @@ def summarize(
         "psnr_sample_average",
         "evals_per_pixel",
         "seconds",
+        "seconds_per_mp",
     ),
 ) -> list[dict]:
     "Mean ± std over rows of each group: {group keys…, n, <metric>_mean, <metric>_std}."

@@ -397,14 +397,15 @@ def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002,
     joins the reverse process below it; every level's data step puts the exact likelihood in for the Gaussian view.
     Pixels whose data lie, by 3 √v, above `trusted_range` (model units; the network was trained on [−1, 1]) take
     the likelihood alone: outside its data the network's pull is not a prior (star cores in asinh units).
-    The posterior mean (`info["mean"]`, per chain) averages E[x0 | x_σ, y] of the first `mean_levels` levels, each
-    integrated exactly per pixel (`_z_moments`; Rao-Blackwell; 3 levels unless set, or all if fewer); `mean_only`
-    stops there and draws no sample."""
+    Every level's E[x0 | x_σ, y] is integrated exactly per pixel (`_z_moments`) and kept (`info["level_means"]`);
+    `posterior_sample` averages a window of them (`_mean_window`: by the other chains' draws, or the first
+    `mean_levels`, 3 unless set, where there are none). `mean_only` stops after `mean_levels` levels and draws no
+    sample."""
     mean_levels = min(3, steps) if mean_levels is None else mean_levels
     if not 1 <= mean_levels <= steps:
         raise ConfigError(f"mean_levels must be in 1..steps ({steps}), got {mean_levels}", "pinned options")
     fns = () if data.fm.softening is None else (lambda z: data.fm.to_electrons((z.clamp(max=7.0) + 1) / 2),)
-    mean, mean_e = 0.0, None
+    means, means_e = [], []  # every level's E[x0 | x_σ, y] per chain (and in electrons where λ(m) is curved)
     m, v = _gaussian_view(data, x.shape[1], pilot)
     lev = _pinned_levels(v, steps, sigma_min, rho, start)
     sigma0 = lev[0]
@@ -420,18 +421,21 @@ def _pinned(D, data:_Data, x, generator, *, steps:int=10, sigma_min:float=0.002,
         prec = torch.maximum(1 / r2 - 1 / tau2, min_precision / r2)
         mu = (x0_hat / r2 - torch.where(tau2.isfinite(), z / tau2, torch.zeros_like(z))) / prec
         prec, mu = torch.where(beyond, 1e-6 / (sigma * sigma), prec), torch.where(beyond, m, mu)  # likelihood alone
-        if i < mean_levels:  # E[x0 | x_σ, y] of this level, the data step's own mean: no draw's noise in it
-            mom = _z_moments(data, mu, 1 / prec, newton, fns)
-            mean = mean + torch.cat([mom[0], mu[:, data.C :]], 1) / mean_levels
-            if fns: mean_e = (0.0 if mean_e is None else mean_e) + mom[2] / mean_levels
-            if mean_only and i + 1 == mean_levels:
-                return None, 2 * mean_levels, {"sigma0": float(sigma0.median()), "mean": mean, "mean_e": mean_e}
+        # E[x0 | x_σ, y] of this level, the data step's own mean: no draw's noise in it (float32: levels × chains)
+        mom = _z_moments(data, mu, 1 / prec, newton, fns)
+        means.append(torch.cat([mom[0], mu[:, data.C :]], 1).to(torch.float32))
+        if fns: means_e.append(mom[2].to(torch.float32))
+        if mean_only and i + 1 == mean_levels:
+            return None, 2 * mean_levels, {"sigma0": float(sigma0.median()), "level_means": torch.stack(means),
+                                           "level_means_e": torch.stack(means_e) if fns else None,
+                                           "mean_levels": mean_levels}
         x0, _, a = _z_step(data, mu, 1 / prec, generator, proposals=proposals, newton=newton)  # × the exact likelihood
         x0[:, data.C :] = mu[:, data.C :] + _randn(mu[:, data.C :], generator) / prec[:, data.C :].sqrt()  # no data
         x = _pinned_step(x, x0, m, v, sigma, sigma_next, generator)
         acc.append(a)
-    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(sigma0.median()), "mean": mean,
-                          "mean_e": mean_e}
+    return x, 2 * steps, {"acceptance": float(np.mean(acc)), "sigma0": float(sigma0.median()),
+                          "level_means": torch.stack(means), "level_means_e": torch.stack(means_e) if fns else None,
+                          "mean_levels": mean_levels}
 
 # %% ../nbs/13_guidance.ipynb #b4e6b4fa
 @torch.no_grad()
@@ -480,6 +484,37 @@ def _observation_data(y, fm:ForwardModel, lik:Likelihood, K:int, Cn:int, device)
     bg = torch.as_tensor(fm.background_e, dtype=torch.float64)
     if bg.ndim == 4: fm = replace(fm, background_e=bg.repeat_interleave(K, 0).to(device))
     return _Data(y.to(device).repeat_interleave(K, 0), fm, lik, Cn)
+
+# %% ../nbs/13_guidance.ipynb #b711c51d
+def _mean_window(levels:torch.Tensor, draws:torch.Tensor|None, fixed:int) -> torch.Tensor:
+    """(B, 2): per tile the levels [a, b) whose conditional means E[x0 | x_σ, y], averaged over levels and chains, make
+    the shipped posterior mean. levels: (L, B, K, C, H, W); draws: the chains' final samples (B, K, C, H, W). The
+    window is the one whose average over K − 1 chains lies nearest the left-out chain's draw, each chain left out in
+    turn: a draw from the posterior, independent of the other chains, is as far from any estimate as the truth is, up
+    to the posterior variance, which is the same for every window (E‖m − x_j‖² = E‖m − x0‖² + tr Var(x0 | y)). So it
+    is the window nearest the truth, as far as the draws are posterior draws. Without draws or with one chain:
+    [0, `fixed`)."""
+    L, B, K = levels.shape[:3]
+    if draws is None or K < 2:
+        return torch.tensor([[0, min(fixed, L)]] * B, dtype=torch.long)
+    lv = levels.to(torch.float64)
+    total = lv.sum(2)
+    pairs = [(a, b) for a in range(L) for b in range(a + 1, L + 1)]
+    err = torch.zeros(len(pairs), B, dtype=torch.float64, device=lv.device)
+    for j in range(K):
+        cum = torch.cat([torch.zeros_like(total[:1]), ((total - lv[:, :, j]) / (K - 1)).cumsum(0)])  # the others'
+        d = draws[:, j].to(torch.float64)
+        for w, (a, b) in enumerate(pairs):
+            err[w] += (((cum[b] - cum[a]) / (b - a) - d) ** 2).mean((1, 2, 3))
+    return torch.tensor([pairs[i] for i in err.argmin(0).tolist()], dtype=torch.long)
+
+def _window_average(means:torch.Tensor, window:torch.Tensor) -> torch.Tensor:
+    "means (L, N, …) averaged over levels [a, b) of `window` (N, 2), row by row: (N, …) float64."
+    cum = torch.cat([torch.zeros_like(means[:1], dtype=torch.float64), means.to(torch.float64).cumsum(0)])
+    a, b = (window[:, i].to(means.device) for i in (0, 1))
+    n = torch.arange(means.shape[1], device=means.device)
+    return (cum[b, n] - cum[a, n]) / (b - a).to(torch.float64).reshape(-1, *[1] * (means.ndim - 2))
+
 
 # %% ../nbs/13_guidance.ipynb #a11079c8
 @contextmanager
@@ -542,8 +577,13 @@ def posterior_sample(
     per_tile = lambda t: t[:, :C].reshape(B, K, C, H, W)
     out = None if x is None else per_tile(x).to(torch.float32)
     # the posterior mean: the sampler's own over its K chains where it has one, else the average of the K samples
-    own, own_e = info.pop("mean", None), info.pop("mean_e", None)
+    own, own_e, fixed = info.pop("level_means", None), info.pop("level_means_e", None), info.pop("mean_levels", None)
     if own is not None:  # each chain's own mean too: the mean's curve against K is their running average
+        lev = lambda t: t[:, :, :C].reshape(t.shape[0], B, K, C, H, W)
+        win = _mean_window(lev(own), None if x is None else per_tile(x), fixed)  # model units (asinh too: measured)
+        info["mean_window"] = win.tolist()  # per tile: levels [a, b) of 0 … steps − 1
+        own = _window_average(own, win.repeat_interleave(K, 0))
+        own_e = None if own_e is None else _window_average(own_e, win.repeat_interleave(K, 0))
         info["chain_means"] = per_tile(own).to(torch.float32)
         if own_e is not None: info["chain_means_e"] = per_tile(own_e)
     mean = (per_tile(own) if own is not None else out.to(torch.float64)).mean(1).to(torch.float32)

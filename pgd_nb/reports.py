@@ -201,15 +201,15 @@ def _results_section(run:Path) -> list[str]:
         g = lambda r, k, d=2: "" if r.get(k) is None else f"{r[k]:.{d}f}"
         flux = any(r.get("photometry_median_abs_rel_error_mean") is not None for r in rows)
         head = ("| method | PSNR (dB) | PSNR in electrons | SSIM | reduced χ² | sample / reference χ² | coverage | "
-                "evaluations per pixel |")
-        rule = "|---|---|---|---|---|---|---|---|"
+                "evaluations per pixel | s/MP |")
+        rule = "|---|---|---|---|---|---|---|---|---|"
         lines += [head + (" aperture-flux error |" if flux else ""), rule + ("---|" if flux else "")]
         for r in sorted(rows, key=lambda r: -(r.get("psnr_mean") or -1e9)):
             s_chi, ref_chi = g(r, "sample_chi2_mean", 3), g(r, "reference_chi2_mean", 3)
             chi = f"{s_chi} / {ref_chi}" if s_chi else ""
             lines.append(f"| {r['method']} | {g(r, 'psnr_mean')} | {g(r, 'psnr_e_mean')} | {g(r, 'ssim_mean', 3)} | "
                          f"{g(r, 'reduced_chi2_mean', 3)} | {chi} | {g(r, 'coverage_mean', 3)} | "
-                         f"{g(r, 'evals_per_pixel_mean', 0)} |"
+                         f"{g(r, 'evals_per_pixel_mean', 0)} | {g(r, 'seconds_per_mp_mean', 0)} |"
                          + (f" {g(r, 'photometry_median_abs_rel_error_mean', 3)} |" if flux else ""))
         lines.append("")
     if ev.get("summary"): lines += [ev["summary"], ""]

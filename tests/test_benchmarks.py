@@ -19,7 +19,10 @@ def test_bench_restore_cpu():
     out = run("--device", "cpu", "--tile", "32", "--settings", "fp32,fp32-cl", "--methods", "pinned",
               "--likelihood", "table,sums", "--repeat", "1",
               "--train", "--reference", "--train_preset", "tiny", "--train_tile", "32", "--train_batch", "2",
-              "--train_steps", "1", "--train_compile", "off")
+              "--train_steps", "1", "--train_compile", "off", "--frame", "64", "--frame_tile", "32")
+    frame = re.findall(rf"^64x64\s+1\s+(default|mean only)\s+(\d+)\s+(\d+)\s+{NUM}\s+{NUM}$", out, re.M)
+    assert [(m, int(k), int(e)) for m, k, e, _, _ in frame] == [("default", 8, 160), ("mean only", 2, 8)], out
+    assert all(float(sec) > 0 and float(per_mp) > 0 for *_, sec, per_mp in frame), out
     forward = re.findall(rf"^(fp32\S*)\s+1\s+{NUM}\s+{NUM}\s+\(forward\)", out, re.M)
     assert [f[0] for f in forward] == ["fp32", "fp32-cl"], out
     assert all(float(ms) > 0 and float(mb) > 0 for _, ms, mb in forward), out
