@@ -20,8 +20,9 @@ from .errors import ConfigError
 from .noise import Likelihood, pg_log_likelihood, sample_poisson_gaussian
 
 # %% auto #0
-__all__ = ['LAM_FLOOR', 'SAMPLERS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'PosteriorSamples', 'reverse_sde',
-           'sampler_options', 'in_float32', 'posterior_sample', 'MixtureDenoiser', 'FieldDenoiser', 'grid_posterior']
+__all__ = ['LAM_FLOOR', 'M_MAX', 'SAMPLERS', 'METHODS', 'ForwardModel', 'estimate_exposure_ratio', 'PosteriorSamples',
+           'reverse_sde', 'sampler_options', 'in_float32', 'posterior_sample', 'MixtureDenoiser', 'FieldDenoiser',
+           'grid_posterior']
 
 # %% ../nbs/13_guidance.ipynb #791dd1fb
 LAM_FLOOR = 1e-6  # e⁻; the smallest expected count the likelihood sees
@@ -79,7 +80,7 @@ def lam_and_slope(self:ForwardModel, x:torch.Tensor) -> tuple[torch.Tensor, torc
     """(λ, dλ/dm) per pixel before the floor, from a float64 model-space tensor: slope·m + intercept in linear units; in
     asinh units λ = e(u)/r + background with u = (m + 1)/2 and dλ/dm = 1/(2r·du/de)."""
     if self.softening is None: return self.slope * x + _t(self.intercept, x), self.slope
-    e = self.to_electrons((x.clamp(max=7.0) + 1) / 2)  # m ≤ 7: far beyond any count, and no overflow
+    e = self.to_electrons((x.clamp(max=M_MAX) + 1) / 2)  # m ≤ M_MAX: far beyond any count, and no overflow
     lam = e / self.exposure_ratio + _t(self.background_e, x)
     return lam, 1 / (2 * self.exposure_ratio * scaled_slope(e, self.scale, self.offset, self.softening))
 
@@ -90,6 +91,23 @@ def expected_electrons(self:ForwardModel, x_m):
     x = torch.as_tensor(x_m, dtype=torch.float64)
     lam = self.lam_and_slope(x)[0].clamp_min(LAM_FLOOR)
     return lam if isinstance(x_m, torch.Tensor) else lam.numpy()
+
+M_MAX = 7.0  # asinh units: the top of model space (λ is computed up to here; far beyond any count)
+
+@patch
+def support_m(self:ForwardModel) -> tuple[float, float]:
+    """The model values a clean image can take: from zero light (e = 0: no negative flux) to `M_MAX` in asinh units
+    (unbounded in linear units). Outside, the likelihood is zero, not the floor's flat value: a flat side lets a weak
+    prior pull a pixel's conditional mean arbitrarily far (docs/physics.md §6)."""
+    return 2 * float(self.to_scaled(0.0)) - 1, (math.inf if self.softening is None else M_MAX)
+
+@patch
+def log_likelihood(self:ForwardModel, y_e, x_m) -> torch.Tensor:
+    "The exact Poisson-Gaussian log p(y | x) per pixel of a model-space image (torch), −∞ outside the support."
+    x = torch.as_tensor(x_m, dtype=torch.float64)
+    lo, hi = self.support_m()
+    lp = pg_log_likelihood(torch.as_tensor(y_e, dtype=torch.float64), self.expected_electrons(x), self.read_noise_e)
+    return torch.where((x < lo) | (x > hi), -torch.inf, lp)
 
 
 # %% ../nbs/13_guidance.ipynb #024724c4
@@ -161,7 +179,9 @@ class _Data:
         self.l2_var = yv.clamp_min(0).mean() + (self.n.mean() * self.sigma ** 2) if yv.numel() else torch.tensor(1.0)
         self.a = fm.slope  # linear units: λ = a·m + b per pixel
         self.b = _t(fm.intercept, self.y) + torch.zeros_like(self.y)
-        self._floor_lp = None
+        lo, hi = fm.support_m()
+        self.lo = torch.maximum(self.floor_m(), _t(lo, self.y))  # λ > LAM_FLOOR and no negative light: the support
+        self.hi = _t(hi, self.y)
 
     def lam(self, x:torch.Tensor):
         "(λ before the floor, dλ/dm) per pixel of the observed channels."
@@ -180,6 +200,8 @@ class _Data:
         z = torch.zeros_like(x)
         keep = lambda t, where: None if t is None else torch.where(where, t, z)
         d1, c = (None if t is None else f * t for f, t in ((a, d1), (a * a, c)))
+        if lp is not None:  # no clean image lies outside the support: p(y | x) = 0 there
+            lp = torch.where((x < self.lo) | (x > self.hi), -torch.inf, lp)
         return keep(lp, self.good), keep(d1, live), keep(c, live)
 
     def log_lik(self, x_m:torch.Tensor) -> torch.Tensor:
@@ -206,41 +228,30 @@ class _Data:
         return (xh / rho2 + a * (self.y - b) / v) / (1 / rho2 + a * a / v)
 
     def floor_m(self) -> torch.Tensor:
-        "The model value below which λ sits on LAM_FLOOR and the likelihood is flat."
+        "The model value below which λ would sit on LAM_FLOOR (below the support wherever the background is positive)."
         if self.fm.softening is None: return (LAM_FLOOR - self.b) / self.a
         e = (LAM_FLOOR - _t(self.fm.background_e, self.y) - torch.zeros_like(self.y)) * self.fm.exposure_ratio
         return 2 * self.fm.to_scaled(e) - 1
 
-    def floor_lp(self) -> torch.Tensor:
-        "log p(y | λ = LAM_FLOOR) per pixel: the likelihood everywhere on the flat side (computed once)."
-        if self._floor_lp is None:
-            lam = torch.full_like(self.y, LAM_FLOOR)
-            lp = self.lik.terms(self.y, lam, self.sigma, self.n, self.l2_var, need=(0,))[0]
-            self._floor_lp = torch.where(self.good, lp, torch.zeros_like(lp))
-        return self._floor_lp
-
     def mode(self, xh:torch.Tensor, rho2, iters:int=4):
         """Per pixel of the observed channels: argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²), with log p and the curvature
-        there. Newton steps from the Gaussian-approximation prox, stopped at the floor (a step into the flat side
-        would bounce back and forth), then compared with x̂ itself where x̂ lies below the floor (the flat side's own
-        minimum)."""
-        m0 = self.floor_m()
-        z = torch.maximum(self.gaussian_prox(xh, rho2), m0)
+        there. Newton steps from the Gaussian-approximation prox, kept inside the support [lo, hi]. Where the mode sits
+        on an edge with the target still falling away from it at slope g, the curvature returned is at least
+        g² − 1/ρ², so the Laplace fit is no wider than the target's own exponential edge (width 1/|g|)."""
+        clip = lambda v: torch.clamp(v, min=self.lo, max=self.hi)
+        z = clip(self.gaussian_prox(xh, rho2))
         if self.fm.softening is not None:  # curved λ(m): the prox linearized at x̂ can fall far short of a narrow
-            zy = torch.maximum(self.data_m(), m0)  # likelihood; start from the data's own value where it is better
+            zy = clip(self.data_m())  # likelihood; start from the data's own value where it is better
             f = lambda v: (v - xh) ** 2 / (2 * rho2) - self.log_lik(v)
             z = torch.where(f(zy) < f(z), zy, z)
             iters += 2
         for _ in range(iters):
             _, g, c = self.terms(z, need=(1, 2))
-            z = torch.maximum(z - (-g + (z - xh) / rho2) / (c + 1 / rho2), m0)
-        lp, _, c = self.terms(z, need=(0, 2))
-        flat = (xh < m0) & (-self.floor_lp() < (z - xh) ** 2 / (2 * rho2) - lp)
-        return (
-            torch.where(flat, xh, z),
-            torch.where(flat, self.floor_lp(), lp),
-            torch.where(flat, torch.zeros_like(c), c),
-        )
+            z = clip(z - (-g + (z - xh) / rho2) / (c + 1 / rho2))
+        lp, g, c = self.terms(z, need=(0, 1, 2))
+        slope = g - (z - xh) / rho2  # d/dz of the log target: zero at an inner mode
+        edge = ((z <= self.lo) & (slope < 0)) | ((z >= self.hi) & (slope > 0))
+        return z, lp, torch.where(edge, torch.maximum(c, slope * slope - 1 / rho2), c)
 
     def prox(self, x_hat:torch.Tensor, rho2:float, iters:int=4) -> torch.Tensor:
         "Per-pixel argmin of −log p(y|λ(z)) + (z − x̂)²/(2ρ²) on the observed channels (`mode`); other channels: x̂."
@@ -277,11 +288,14 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
     rho2 = rho2[:, : data.C] if isinstance(rho2, torch.Tensor) and rho2.ndim == 4 else rho2
     mode, lp_mode, c = data.mode(xo, rho2, iters=newton)
     sd = widen / torch.sqrt(c + 1 / rho2)                                  # Laplace width, widened for the tails
-    log_w = lambda v, lp: lp - (v - xo) ** 2 / (2 * rho2) + 0.5 * ((v - mode) / sd) ** 2  # log target − log proposal
+    # proposals N(mode, sd²) reflected at the support's lower edge lo, so that none is wasted below it
+    log_q = lambda v: torch.logaddexp(-0.5 * ((v - mode) / sd) ** 2, -0.5 * ((2 * data.lo - v - mode) / sd) ** 2)
+    log_w = lambda v, lp: lp - (v - xo) ** 2 / (2 * rho2) - log_q(v)      # log target − log proposal
     z, lp_z = (mode.clone(), lp_mode) if state is None else state
     accepted = torch.zeros_like(xo)
     for _ in range(proposals):
         prop = mode + sd * _randn(xo, generator)
+        prop = torch.where(prop < data.lo, 2 * data.lo - prop, prop)
         lp_p = data.log_lik(prop)
         u = torch.rand(xo.shape, generator=generator, dtype=torch.float64).to(xo.device)
         acc = torch.log(u) < log_w(prop, lp_p) - log_w(z, lp_z)
@@ -299,24 +313,34 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
 
 # %% ../nbs/13_guidance.ipynb #017588ec
 _GAUSS_HERMITE = np.polynomial.hermite_e.hermegauss(12)  # nodes t and weights w: ∫ f(t) e^{-t²/2} dt ≈ Σ w f(t)
+_GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(24)  # nodes t and weights w: ∫ f(t) dt over [−1, 1] ≈ Σ w f(t)
 
 def _z_moments(data:_Data, x, rho2, newton:int=4, fns:tuple=()) -> list[torch.Tensor]:
     """[E z, Var z, E f(z) for f in `fns`] per pixel of the observed channels under p(z) ∝ p(y|λ(z)) N(z; x, ρ²) (the
-    z-step's target), by Gauss-Hermite quadrature on its Laplace fit; flagged pixels: the Gaussian's own moments."""
+    z-step's target), by Gauss-Hermite quadrature on its Laplace fit; where the support's edge lies within 4 widths
+    of the mode (the target is cut there), by Gauss-Legendre on [max(lo, mode − 8 s), min(hi, mode + 8 s)]; flagged
+    pixels: the Gaussian's own moments."""
     xo = x[:, : data.C].to(torch.float64)
     rho2 = rho2[:, : data.C] if isinstance(rho2, torch.Tensor) and rho2.ndim == 4 else rho2
     mode, _, c = data.mode(xo, rho2, iters=newton)
     sd = 1 / torch.sqrt(c + 1 / rho2)
+    log_target = lambda v: data.log_lik(v) - (v - xo) ** 2 / (2 * rho2)
+    def moments(z, lw):  # z: (nodes, B, C, H, W), lw: log of each node's weight × target density (up to a constant)
+        p = torch.softmax(lw, 0)
+        mean = (p * z).sum(0)
+        return [mean, (p * (z - mean) ** 2).sum(0)] + [(p * f(z)).sum(0) for f in fns]
     t, w = (torch.as_tensor(a, dtype=torch.float64, device=xo.device) for a in _GAUSS_HERMITE)
-    z = torch.stack([mode + sd * ti for ti in t])  # (nodes, B, C, H, W)
-    lw = torch.stack([wi.log() + data.log_lik(zi) - (zi - xo) ** 2 / (2 * rho2) + ti * ti / 2
-                      for ti, wi, zi in zip(t, w, z)])  # log(target / fit) at each node, with the node's weight
-    p = torch.softmax(lw, 0)
-    mean = (p * z).sum(0)
-    var = (p * (z - mean) ** 2).sum(0)
+    z = torch.stack([mode + sd * ti for ti in t])
+    mom = moments(z, torch.stack([wi.log() + log_target(zi) + ti * ti / 2 for ti, wi, zi in zip(t, w, z)]))
+    near = data.good & ((mode - data.lo < 4 * sd) | (data.hi - mode < 4 * sd))
+    if bool(near.any()):
+        a, b = torch.maximum(mode - 8 * sd, data.lo), torch.minimum(mode + 8 * sd, data.hi)
+        t, w = (torch.as_tensor(v, dtype=torch.float64, device=xo.device) for v in _GAUSS_LEGENDRE)
+        z = torch.stack([(a + b) / 2 + (b - a) / 2 * ti for ti in t])
+        cut = moments(z, torch.stack([wi.log() + log_target(zi) for wi, zi in zip(w, z)]))
+        mom = [torch.where(near, q, p) for p, q in zip(mom, cut)]
     rho2 = torch.as_tensor(rho2, dtype=torch.float64, device=xo.device).expand_as(xo)
-    out = [torch.where(data.good, mean, xo), torch.where(data.good, var, rho2)]
-    return out + [(p * f(z)).sum(0) for f in fns]
+    return [torch.where(data.good, mom[0], xo), torch.where(data.good, mom[1], rho2)] + mom[2:]
 
 # %% ../nbs/13_guidance.ipynb #0894b91d
 def _jacobian_diag(D, x, sigma:float, d, generator) -> torch.Tensor:
@@ -626,9 +650,9 @@ class FieldDenoiser:
 def grid_posterior(prior, y, fm, n=1201, coarse=401, lo=-2.6, hi=2.6, tail=40.0):
     """Per pixel: the exact posterior (prior.log_prior × exact PG likelihood) on a grid of its own, (grid, CDF, mean,
     variance): a coarse pass over [lo, hi] finds where the log posterior is within `tail` nats of its peak, the fine
-    grid of n points spans that (one coarse cell wider on each side; spacing ≤ 0.001 for most pixels)."""
-    log_post = lambda g: prior.log_prior(g) + pg_log_likelihood(y[:, None].expand_as(g), fm.expected_electrons(g),
-                                                                fm.read_noise_e)
+    grid of n points spans that (one coarse cell wider on each side; spacing ≤ 0.001 for most pixels). Zero outside
+    the forward model's support (`support_m`: no negative light)."""
+    log_post = lambda g: prior.log_prior(g) + fm.log_likelihood(y[:, None].expand_as(g), g)
     c = torch.linspace(lo, hi, coarse, dtype=torch.float64)
     lp = log_post(c.expand(len(y), -1))
     keep = lp > lp.max(1, keepdim=True).values - tail
