@@ -34,12 +34,12 @@ from .utils import atomic_write, provenance, read_json, resolve_device, sweep_te
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'REFERENCES', 'RELIABILITY_EDGES', 'WRONG_LABEL', 'EvalConfig', 'reliability_sums', 'reliability_table',
-           'k_curve', 'mean_curve', 'score_methods', 'demo_truth', 'test_observations', 'split_protocol',
-           'classical_images', 'classical_protocol', 'cross_protocol', 'cross_gains', 'summarize', 'write_table',
-           'prior_draws', 'gaussian_forward_model', 'bayes_check', 'observation_sigmas', 'denoising_curve',
-           'ode_samples', 'dc_response', 'prior_quality', 'plot_prior_quality', 'split_crops', 'held_out_crops',
-           'noise_levels', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach', 'curve_std', 'kimg_needed',
-           'plot_examples', 'run_evaluation', 'main']
+           'k_curve', 'mean_curve', 'std_scores', 'conformal_scale', 'validation_scale', 'score_methods', 'demo_truth',
+           'test_observations', 'split_protocol', 'classical_images', 'classical_protocol', 'cross_protocol',
+           'cross_gains', 'summarize', 'write_table', 'prior_draws', 'gaussian_forward_model', 'bayes_check',
+           'observation_sigmas', 'denoising_curve', 'ode_samples', 'dc_response', 'prior_quality', 'plot_prior_quality',
+           'split_crops', 'held_out_crops', 'noise_levels', 'measure_prior', 'checkpoint_curve', 'kimg_to_reach',
+           'curve_std', 'kimg_needed', 'plot_examples', 'run_evaluation', 'main']
 
 # %% ../nbs/17_evaluate.ipynb #af0d2815
 PROTOCOLS = ("split", "classical", "cross")
@@ -69,6 +69,7 @@ class EvalConfig:
     classical_baselines:tuple[str, ...]=tuple(CLASSICAL)
     # split: "auto" (the demo data's noise-free truth when there is one, else the clean frame), "clean" or "truth"
     curve_chains:int=16  # split, pinned: chains of the curve of our mean against K (1, 2, 4, …; 0: no curve)
+    conformal_frames:int=0  # split: validation frames that fit a conformal scale of our std (0: none)
     reference: str = "auto"
     # our sampler and the seed of everything (noise too): pgd_evaluate takes pgd_restore's options for it
     restore:RestoreConfig=field(default_factory=RestoreConfig, metadata={"cli": False})
@@ -166,8 +167,37 @@ def mean_curve(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, senso
         rows += [{"mode": mode, **row} for row in k_curve(cm, samples, score, r.evals_per_sample)]
     return rows
 
-def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u, clean):
-    "Our posterior mean (electrons), per-pixel std (scaled) and calibration: coverage, samples' χ² beside the truth's."
+def std_scores(mean_u, std_u, samples:int, ref_u) -> np.ndarray:
+    "|truth − mean| / std per pixel (scaled units; std with the K/(K − 1) of an unbiased variance): conformal scores."
+    sd = np.asarray(std_u, np.float64) * math.sqrt(samples / (samples - 1))
+    return np.abs(np.asarray(ref_u, np.float64) - np.asarray(mean_u, np.float64)) / np.maximum(sd, 1e-12)
+
+def conformal_scale(scores, level:float) -> float:
+    """Split conformal: the ⌈(n + 1)·level⌉-th smallest of n held-out scores, so that mean ± scale·std covers a new
+    exchangeable pixel with probability ≥ level (∞ when n is too small for the level)."""
+    s = np.sort(np.asarray(scores, np.float64).ravel())
+    k = math.ceil((len(s) + 1) * level)
+    return float(s[k - 1]) if k <= len(s) else math.inf
+
+def validation_scale(prior, cfg:EvalConfig, raw_root, level:float) -> dict:
+    """The conformal scale of our std from `cfg.conformal_frames` validation frames (never test frames): each restored
+    as in the split, its pixels' `std_scores` pooled."""
+    obs = test_observations(cfg.domain, raw_root, cfg.conformal_frames, cfg.crop, cfg.restore.seed, cfg.reference,
+                            prior.scaling(cfg.domain), split="val")
+    rc, scores = replace(cfg.restore, keep_samples=True), []
+    for o in obs:
+        fm = o["fm"]
+        r = restore_planes(prior, o["y"].astype(np.float32), cfg.domain, fm, o["bad"], rc, sensor=o["sensor"],
+                           progress=False)
+        scores.append(std_scores(fm.to_scaled(r.electrons(fm)[0]), r.std_u, rc.samples,
+                                 fm.to_scaled(np.asarray(o["clean"], np.float64))).ravel())
+    s = np.concatenate(scores)
+    return {"scale": conformal_scale(s, level), "level": level, "frames": [o["name"] for o in obs], "pixels": len(s)}
+
+def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, sensor, ref_u, clean,
+                  interval_scale:dict|None=None):
+    """Our posterior mean (electrons), per-pixel std (scaled) and calibration: coverage, samples' χ² beside the truth's;
+    with `interval_scale` (`validation_scale`) the coverage of mean ± scale·std too, labelled conformal."""
     rc = replace(cfg.restore, keep_samples=True)
     r = restore_planes(prior, y.astype(np.float32), domain, fm, bad, rc, sensor=sensor, progress=False)
     chi2 = lambda e: reduced_chi2(y, _expected(fm, e), fm.read_noise_e, fm.counts, bad)
@@ -184,11 +214,15 @@ def _restore_ours(prior, domain:str, y, fm:ForwardModel, bad, cfg:EvalConfig, se
         if rc.samples > 1:  # the per-pixel std (K/(K − 1): unbiased variance) against the mean's error, binned
             var = r.std_u.astype(np.float64) ** 2 * rc.samples / (rc.samples - 1)
             extra["reliability"] = reliability_sums(np.sqrt(var), fm.to_scaled(r.electrons(fm)[0]) - ref_u)
+            if interval_scale is not None:  # fitted on validation frames only
+                z = std_scores(fm.to_scaled(r.electrons(fm)[0]), r.std_u, rc.samples, ref_u)
+                extra |= {"coverage_conformal": float((z <= interval_scale["scale"]).mean()),
+                          "conformal_scale": interval_scale["scale"], "conformal_level": interval_scale["level"]}
     return r.electrons(fm)[0], r.std_u, extra
 
 def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict, cfg:EvalConfig, bad=None, sensor=None,
                   photometry:bool=False, ours:bool=True, keep:bool=False,
-                  diagnostics:bool=False) -> tuple[list[dict], dict]:
+                  diagnostics:bool=False, interval_scale:dict|None=None) -> tuple[list[dict], dict]:
     """Rows of metrics per method for one observation, and (if keep) the estimates in scaled units for figures; with
     `diagnostics` our row carries the `mean_curve` and the std's `reliability_sums` of this observation."""
     y, clean = np.asarray(y_e, np.float64), np.asarray(clean_e, np.float64)
@@ -201,7 +235,7 @@ def score_methods(prior, domain:str, y_e, fm:ForwardModel, clean_e, methods:dict
         if keep: images[name] = fm.to_scaled(est_e)
     if ours:
         t0 = time.perf_counter()
-        est, std_u, extra = _restore_ours(prior, domain, y, fm, bad, cfg, sensor, ref_u, clean)
+        est, std_u, extra = _restore_ours(prior, domain, y, fm, bad, cfg, sensor, ref_u, clean, interval_scale)
         add(f"ours_{cfg.restore.method}", est, time.perf_counter() - t0, extra)
         if keep: images["std"] = std_u
         if not diagnostics: rows[-1].pop("reliability", None)
@@ -235,12 +269,13 @@ def demo_truth(raw_root, clean_path, frame:int=0, raw=None,  # raw: the clean fi
 # %% ../nbs/17_evaluate.ipynb #4ca3be86
 def test_observations(domain:str, raw_root, num_frames:int, crop:int, seed:int=0, reference:str="auto",
                       scaling:Scaling|None=None,  # the prior's (`Prior.scaling`); None: the sensor's default
+                      split:str="test",  # or "val": the validation frames
                      ) -> list[dict]:
     """Up to num_frames test observations of a domain: name, y (C,H,W) e⁻, bad, reference e⁻ (noise-free truth of the
     demo data when `auto`), forward model, level."""
-    pairs = find_layout(raw_root, domain, seed).split("test")
+    pairs = find_layout(raw_root, domain, seed).split(split)
     if not pairs:
-        raise ConfigError(f"no test pairs in {raw_root}", raw_root, "check the layout, or generate the demo data")
+        raise ConfigError(f"no {split} pairs in {raw_root}", raw_root, "check the layout, or generate the demo data")
     obs = []
     for p in pairs[:num_frames]:
         thin = p.fraction if p.noisy is None else None
@@ -280,6 +315,9 @@ def split_protocol(
     obs = test_observations(
         cfg.domain, raw_root, cfg.num_frames, cfg.crop, cfg.restore.seed, cfg.reference, prior.scaling(cfg.domain)
     )
+    rc, scale = cfg.restore, None
+    if cfg.conformal_frames and rc.samples and rc.samples > 1 and not rc.mean_only:  # at the raw interval's level
+        scale = validation_scale(prior, cfg, raw_root, (rc.samples - 1) / (rc.samples + 1))
     for j, o in enumerate(tqdm(obs, desc=f"split {cfg.domain}", disable=not progress)):
         r, imgs = score_methods(
             prior,
@@ -294,6 +332,7 @@ def split_protocol(
             photometry=cfg.domain == "astronomy",
             keep=j < keep,
             diagnostics=True,
+            interval_scale=scale,
         )
         for row in r:
             rows.append(
@@ -418,6 +457,7 @@ def summarize(
         "reference_chi2",
         "whiteness_lag1_x",
         "coverage",
+        "coverage_conformal",
         "photometry_median_abs_rel_error",
         "psnr_sample_average",
         "evals_per_pixel",
