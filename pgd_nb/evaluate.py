@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -179,9 +180,13 @@ def conformal_scale(scores, level:float) -> float:
     k = math.ceil((len(s) + 1) * level)
     return float(s[k - 1]) if k <= len(s) else math.inf
 
-def validation_scale(prior, cfg:EvalConfig, raw_root, level:float) -> dict:
+def validation_scale(prior, cfg:EvalConfig, raw_root, level:float) -> dict|None:
     """The conformal scale of our std from `cfg.conformal_frames` validation frames (never test frames): each restored
-    as in the split, its pixels' `std_scores` pooled."""
+    as in the split, its pixels' `std_scores` pooled. None, with a warning, where the dataset has no validation frames."""
+    if not find_layout(raw_root, cfg.domain, cfg.restore.seed).split("val"):
+        warnings.warn(f"{raw_root} has no validation frames: no conformal scale for the intervals (conformal_frames "
+                      f"{cfg.conformal_frames}); the raw intervals are reported alone", stacklevel=2)
+        return None
     obs = test_observations(cfg.domain, raw_root, cfg.conformal_frames, cfg.crop, cfg.restore.seed, cfg.reference,
                             prior.scaling(cfg.domain), split="val")
     rc, scores = replace(cfg.restore, keep_samples=True), []

@@ -313,34 +313,32 @@ def _z_step(data:_Data, x, rho2, generator, state=None, proposals:int=2, newton:
 
 # %% ../nbs/13_guidance.ipynb #017588ec
 _GAUSS_HERMITE = np.polynomial.hermite_e.hermegauss(12)  # nodes t and weights w: ∫ f(t) e^{-t²/2} dt ≈ Σ w f(t)
-_GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(24)  # nodes t and weights w: ∫ f(t) dt over [−1, 1] ≈ Σ w f(t)
+_GAUSS_LEGENDRE = np.polynomial.legendre.leggauss(12)  # nodes t and weights w: ∫ f(t) dt over [−1, 1] ≈ Σ w f(t)
 
 def _z_moments(data:_Data, x, rho2, newton:int=4, fns:tuple=()) -> list[torch.Tensor]:
     """[E z, Var z, E f(z) for f in `fns`] per pixel of the observed channels under p(z) ∝ p(y|λ(z)) N(z; x, ρ²) (the
-    z-step's target), by Gauss-Hermite quadrature on its Laplace fit; where the support's edge lies within 4 widths
-    of the mode (the target is cut there), by Gauss-Legendre on [max(lo, mode − 8 s), min(hi, mode + 8 s)]; flagged
-    pixels: the Gaussian's own moments."""
+    z-step's target), by 12-node Gauss-Hermite quadrature on its Laplace fit, or, where the support's edge lies
+    within 4 widths of the mode (the target is cut there), 12-node Gauss-Legendre on [max(lo, mode − 8 s),
+    min(hi, mode + 8 s)]: one likelihood evaluation per node either way; flagged pixels: the Gaussian's own
+    moments."""
     xo = x[:, : data.C].to(torch.float64)
     rho2 = rho2[:, : data.C] if isinstance(rho2, torch.Tensor) and rho2.ndim == 4 else rho2
     mode, _, c = data.mode(xo, rho2, iters=newton)
     sd = 1 / torch.sqrt(c + 1 / rho2)
-    log_target = lambda v: data.log_lik(v) - (v - xo) ** 2 / (2 * rho2)
-    def moments(z, lw):  # z: (nodes, B, C, H, W), lw: log of each node's weight × target density (up to a constant)
-        p = torch.softmax(lw, 0)
-        mean = (p * z).sum(0)
-        return [mean, (p * (z - mean) ** 2).sum(0)] + [(p * f(z)).sum(0) for f in fns]
-    t, w = (torch.as_tensor(a, dtype=torch.float64, device=xo.device) for a in _GAUSS_HERMITE)
-    z = torch.stack([mode + sd * ti for ti in t])
-    mom = moments(z, torch.stack([wi.log() + log_target(zi) + ti * ti / 2 for ti, wi, zi in zip(t, w, z)]))
-    near = data.good & ((mode - data.lo < 4 * sd) | (data.hi - mode < 4 * sd))
-    if bool(near.any()):
-        a, b = torch.maximum(mode - 8 * sd, data.lo), torch.minimum(mode + 8 * sd, data.hi)
-        t, w = (torch.as_tensor(v, dtype=torch.float64, device=xo.device) for v in _GAUSS_LEGENDRE)
-        z = torch.stack([(a + b) / 2 + (b - a) / 2 * ti for ti in t])
-        cut = moments(z, torch.stack([wi.log() + log_target(zi) for wi, zi in zip(w, z)]))
-        mom = [torch.where(near, q, p) for p, q in zip(mom, cut)]
+    near = (mode - data.lo < 4 * sd) | (data.hi - mode < 4 * sd)
+    a, b = torch.maximum(mode - 8 * sd, data.lo), torch.minimum(mode + 8 * sd, data.hi)
+    as_t = lambda v: torch.as_tensor(v, dtype=torch.float64, device=xo.device)
+    (th, wh), (tl, wl) = ((as_t(t), as_t(w)) for t, w in (_GAUSS_HERMITE, _GAUSS_LEGENDRE))
+    z = torch.stack([torch.where(near, (a + b) / 2 + (b - a) / 2 * tli, mode + sd * thi) for thi, tli in zip(th, tl)])
+    # log(node weight × target / fit): the fit is N(mode, s²) for Gauss-Hermite, flat for Gauss-Legendre
+    lw = torch.stack([torch.where(near, wli.log(), whi.log() + thi * thi / 2) + data.log_lik(zi)
+                      - (zi - xo) ** 2 / (2 * rho2) for thi, whi, wli, zi in zip(th, wh, wl, z)])
+    p = torch.softmax(lw, 0)
+    mean = (p * z).sum(0)
+    var = (p * (z - mean) ** 2).sum(0)
     rho2 = torch.as_tensor(rho2, dtype=torch.float64, device=xo.device).expand_as(xo)
-    return [torch.where(data.good, mom[0], xo), torch.where(data.good, mom[1], rho2)] + mom[2:]
+    out = [torch.where(data.good, mean, xo), torch.where(data.good, var, rho2)]
+    return out + [(p * f(z)).sum(0) for f in fns]
 
 # %% ../nbs/13_guidance.ipynb #0894b91d
 def _jacobian_diag(D, x, sigma:float, d, generator) -> torch.Tensor:
