@@ -182,7 +182,7 @@ def conformal_scale(scores, level:float) -> float:
 
 def validation_scale(prior, cfg:EvalConfig, raw_root, level:float) -> dict|None:
     """The conformal scale of our std from `cfg.conformal_frames` validation frames (never test frames): each restored
-    as in the split, its pixels' `std_scores` pooled. None, with a warning, where the dataset has no validation frames."""
+    as in the split, its pixels' `std_scores` pooled. None, with a warning, where there are no validation frames."""
     if not find_layout(raw_root, cfg.domain, cfg.restore.seed).split("val"):
         warnings.warn(f"{raw_root} has no validation frames: no conformal scale for the intervals (conformal_frames "
                       f"{cfg.conformal_frames}); the raw intervals are reported alone", stacklevel=2)
