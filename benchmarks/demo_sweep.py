@@ -83,7 +83,8 @@ def main():
     print(f"machine: {machine()}", flush=True)
     raw, tiles = demo_tiles(a.domain, ROOT / ".cache")
     demo = demo_config(tiles, ROOT / ".cache" / "sweep" / a.domain, (a.domain,), kimg=a.kimg)
-    defaults = TrainConfig(data=demo.data, out=demo.out)  # the variants change TrainConfig's options, not the demo's
+    # the sweep's baseline: TrainConfig's options before its result became the defaults
+    defaults = TrainConfig(data=demo.data, out=demo.out, lr=1e-3, gaussian_dc=False)
     base = dataclasses.replace(demo, **{k: getattr(defaults, k) for k in DEMO_OPTIONS})
     first, _ = train_or_reuse(base)
     prior = load_prior(first / "best.pt", precision="fp32")

@@ -17,7 +17,7 @@ from .networks import make_network, network_overrides
 from .utils import atomic_write, read_json
 
 # %% auto #0
-__all__ = ['save_checkpoint', 'load_checkpoint', 'latest_checkpoint', 'Prior', 'load_prior']
+__all__ = ['save_checkpoint', 'load_checkpoint', 'latest_checkpoint', 'Prior', 'trained_sigma_range', 'load_prior']
 
 # %% ../nbs/11b_checkpoints.ipynb #e621453d
 def save_checkpoint(path:Path, state:dict):
@@ -54,6 +54,7 @@ class Prior:
     scalings:dict=field(default_factory=dict)  # {domain: Scaling} of the tiles it learnt from
     precision:str="fp32"  # the denoiser's inference precision ("bf16": autocast around the network)
     label_as:dict=field(default_factory=dict)  # {domain: domain whose label it gets} (see `lent`)
+    sigma_range:tuple|None=None  # (low, high): the central 99 % of the noise levels σ (model units) it was trained at
 
     def labels(self, domain:str) -> torch.Tensor:
         "One-hot label of a domain, refusing domains the network was not trained on."
@@ -96,6 +97,17 @@ def _recorded_scalings(state:dict, run_dir:Path) -> dict:
 
 
 # %% ../nbs/11b_checkpoints.ipynb #e4c7ec42
+def trained_sigma_range(opts:dict, coverage:float=0.99) -> tuple|None:
+    """(low, high) holding the central `coverage` of the training noise levels σ of a run's options: ln σ ~
+    N(P_mean, P_std²), a fraction P_mix of them from EDM's N(−1.2, 1.2²) (the union of both ranges); None without
+    those options."""
+    if "P_mean" not in opts or "P_std" not in opts: return None
+    from statistics import NormalDist
+    import math
+    k = NormalDist().inv_cdf(0.5 + coverage / 2)
+    laws = [(opts["P_mean"], opts["P_std"])] + ([(-1.2, 1.2)] if opts.get("P_mix") else [])
+    return (math.exp(min(m - k * s for m, s in laws)), math.exp(max(m + k * s for m, s in laws)))
+
 def load_prior(checkpoint, device="cpu",
                precision:str="auto",  # "auto" (bf16 where the hardware runs it natively), "bf16" or "fp32"
               ) -> Prior:
@@ -147,5 +159,6 @@ def load_prior(checkpoint, device="cpu",
         opts.get("crop"),
         {d: Scaling(**s) for d, s in _recorded_scalings(state, path.parent).items()},
         prec,
+        sigma_range=trained_sigma_range(opts),
     )
 

@@ -154,11 +154,17 @@ def show_config(*configs, **extra) -> str:
 
 
 # %% ../nbs/00c_cli.ipynb #ed3ee0c7
-def run_cli(prog:str, parser:argparse.ArgumentParser, work, argv=None) -> int:
+def run_cli(prog:str, parser:argparse.ArgumentParser, work, argv=None,
+            resume:str="what was finished is kept; rerun the same command",  # what a rerun does, said after Ctrl-C
+           ) -> int:
     """Parse argv and call work(args): exit code 0, or what work returns; 2 for a ConfigError (usage), 1 for any other
-    PGDError (failed work), a full disk or exhausted memory among them (`typed_resource_error`)."""
+    PGDError (failed work), a full disk or exhausted memory among them (`typed_resource_error`); 130 and one line, not a
+    traceback, for Ctrl-C."""
     args = parser.parse_args(argv)  # argparse itself exits with 2 on a malformed option
     try: return int(work(args) or 0)
+    except KeyboardInterrupt:
+        print(f"\n{prog}: interrupted; {resume}", file=sys.stderr)
+        return 130
     except ConfigError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2

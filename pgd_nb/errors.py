@@ -72,6 +72,14 @@ def typed_resource_error(e:BaseException,  # an exception that escaped some work
         return DiskFullError("no space left on the device", e.filename or where,
                              "free space there (or point --out at a larger disk) and rerun: finished results are "
                              "kept and reused, half-written files are never left under their final names")
+    if isinstance(e, (FileExistsError, NotADirectoryError)):  # makedirs onto a file, or a file as a parent folder
+        return ConfigError("is a file where a folder is needed", e.filename or where,
+                           "give a folder (a new or an existing one) as the output, or move the file away")
+    if isinstance(e, IsADirectoryError):
+        return ConfigError("is a folder where a file is needed", e.filename or where, "give a file path")
+    if isinstance(e, PermissionError):
+        return ConfigError("cannot be written or read: permission denied", e.filename or where,
+                           "choose a place you may write to, or change the permissions")
     if isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError":
         return OutOfMemoryError(f"out of memory ({e})" if str(e) else "out of memory", where,
                                 "lower the batch, the number of samples or the tile size, or use a larger machine")

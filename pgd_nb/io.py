@@ -18,8 +18,8 @@ from .errors import CalibrationError, FileFormatError, UnsupportedFormatError, t
 from .utils import atomic_write
 
 # %% auto #0
-__all__ = ['RAW_EXTENSIONS', 'RawFrame', 'write_dng', 'write_tiff', 'write_mrc', 'write_fits', 'detect_format',
-           'check_calibration', 'read_raw']
+__all__ = ['RAW_EXTENSIONS', 'SENSOR_CAMERAS', 'TIFF_MRC_KEYS', 'RawFrame', 'write_dng', 'write_tiff', 'write_mrc', 'write_fits',
+           'detect_format', 'check_calibration', 'read_raw']
 
 # %% ../nbs/03_io.ipynb #190fd900
 @dataclass
@@ -42,6 +42,8 @@ class RawFrame:
     camera:str=""  # make and model as the file names them (camera raw)
     black_level_known:bool=True  # False: neither the file nor a measured sensor gave it (BioSR: estimate it)
     reads:int=1  # exposures summed in the file (FITS NCOMBINE): read_noise_e is √reads × one read's
+    assumed:str=""  # calibration taken from a default sensor because the file gives none (what, and why); "": none
+    mismatch:str=""  # the sensor given disagrees with the camera or instrument the file names (both named)
 
     @property
     def exposure_read_noise_e(self) -> float|None:
@@ -203,6 +205,9 @@ def detect_format(path) -> str:
     """'camera_raw', 'tiff', 'mrc' or 'fits' from the file's content (magic bytes, then LibRaw's identification); the
     extension is a hint that must agree where it names a format."""
     path = Path(path)
+    if path.is_dir():
+        raise FileFormatError("is a folder, not a file", path, "give one file in it (each command reads one file; "
+                              "pgd_preprocess takes a whole dataset folder as --data_root)")
     if not path.is_file(): raise FileFormatError("no such file", path, "check the path")
     if path.stat().st_size == 0: raise FileFormatError("the file is empty", path, "re-copy or re-download it")
     ext = path.suffix.lower()
@@ -258,6 +263,15 @@ def _camera_name(tags:dict) -> str:
     "Make and model as the file's tags name them."
     return " ".join(str(tags[k]).strip() for k in ("Make", "Model", "UniqueCameraModel") if tags.get(k)).strip()
 
+# words of the camera or instrument name each registered sensor belongs to (make/model tags, FITS INSTRUME/DETECTOR)
+SENSOR_CAMERAS = {"sony_a7s2": ("sony", "ilce-7s", "a7s"), "fuji_xt2": ("fuji", "x-t2"), "hst_acs_wfc": ("acs", "wfc")}
+
+def _sensor_mismatch(given:Sensor|None, named:str) -> str:
+    "A registered sensor given for a file whose camera/instrument name is another's: both named; else ''."
+    words = SENSOR_CAMERAS.get(given.name) if given is not None and given.source is None else None
+    if not words or not named.strip() or any(w in named.lower() for w in words): return ""
+    return f"the file names {named.strip()!r}, but the sensor given, {given.name!r}, is calibrated for another camera"
+
 def _camera_sensor(path:Path, tags:dict) -> Sensor|None:
     "The registered sensor of a camera raw file, from its extension or make/model; None for other cameras."
     text = _camera_name(tags).lower()
@@ -305,6 +319,7 @@ def _read_camera_raw(path:Path, sensor:Sensor|None) -> RawFrame:
     exposure = exposure or _ratio(tags.get("ExposureTime"))
     dng_black = _dng_black(tags, cfa.shape)
     if dng_black is not None: black = dng_black  # LibRaw reduces per-position tables it cannot map to channels
+    mismatch = _sensor_mismatch(sensor, _camera_name(tags))
     sensor = sensor or _camera_sensor(path, tags)
     gain, read = sensor_gain_read_noise(sensor, iso) if sensor is not None else (None, None)  # unknown: not guessed
     if sensor is not None and sensor.source:  # a measured sensor file: its black level replaces the file's
@@ -320,9 +335,23 @@ def _read_camera_raw(path:Path, sensor:Sensor|None) -> RawFrame:
     }
     return RawFrame(data, path, sensor, cfa=cfa, black_level=black, white_level=white, exposure_s=exposure, iso=iso,
                     gain_e_per_adu=gain, read_noise_e=read, header=header,
-                    camera=_camera_name(tags))
+                    camera=_camera_name(tags), mismatch=mismatch)
 
 # %% ../nbs/03_io.ipynb #206003fd
+# the calibration keys a TIFF (its JSON description, as `write_tiff` writes it) or an MRC file (its "pgd_nb key=value"
+# labels, as `write_mrc` writes them) may carry; docs/usage.md lists them
+TIFF_MRC_KEYS = {"sensor": "a registered sensor's name (its gain, read noise, black and white level)",
+                 "gain_e_per_adu": "electrons per ADU", "read_noise_e": "read noise, electrons",
+                 "black_level": "ADU (else estimated from the data's dark background)", "white_level": "ADU",
+                 "exposure_s": "seconds", "iso": "the ISO, for a sensor's ISO table"}
+
+def _assumed(sensor:Sensor|None, meta:dict, fmt:str) -> str:
+    "What a TIFF/MRC reader takes from the microscopy default because the file names neither a sensor nor its noise."
+    missing = [k for k in ("gain_e_per_adu", "read_noise_e") if k not in meta]
+    if sensor is not None or "sensor" in meta or not missing: return ""
+    return (f"the {fmt} file names no sensor and no {' or '.join(missing)}: the gain and read noise would be the "
+            f"microscopy default's (sensor 'biosr_scmos': 1 e⁻/ADU, 1.5 e⁻), a guess")
+
 def _read_tiff(path:Path, sensor:Sensor|None) -> RawFrame:
     import tifffile
     _tiff_tags(path)
@@ -336,6 +365,7 @@ def _read_tiff(path:Path, sensor:Sensor|None) -> RawFrame:
             path,
             "pass the raw single-channel frames or stack",
         )
+    assumed = _assumed(sensor, meta, "TIFF")
     sensor = sensor or get_sensor(meta.get("sensor", "biosr_scmos"))
     gain, read = sensor_gain_read_noise(sensor, meta.get("iso"))
     return RawFrame(
@@ -349,6 +379,7 @@ def _read_tiff(path:Path, sensor:Sensor|None) -> RawFrame:
         gain_e_per_adu=float(meta.get("gain_e_per_adu", gain)),
         read_noise_e=float(meta.get("read_noise_e", read)),
         header={k: v for k, v in meta.items() if k != "shape"},
+        assumed=assumed,
     )
 
 def _read_mrc(path:Path, sensor:Sensor|None) -> RawFrame:
@@ -361,6 +392,7 @@ def _read_mrc(path:Path, sensor:Sensor|None) -> RawFrame:
             if text.startswith("pgd_nb ") and "=" in text:
                 k, v = text[7:].split("=", 1)
                 header[k] = v
+    assumed = _assumed(sensor, header, "MRC")
     sensor = sensor or get_sensor(header.get("sensor", "biosr_scmos"))
     gain, read = sensor_gain_read_noise(sensor)
     return RawFrame(
@@ -374,6 +406,7 @@ def _read_mrc(path:Path, sensor:Sensor|None) -> RawFrame:
         gain_e_per_adu=float(header.get("gain_e_per_adu", gain)),
         read_noise_e=float(header.get("read_noise_e", read)),
         header=header,
+        assumed=assumed,
     )
 
 # %% ../nbs/03_io.ipynb #2f524eb5
@@ -414,11 +447,18 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
             err, dq = ext("ERR"), ext("DQ")
     native = lambda a: None if a is None else a.astype(a.dtype.newbyteorder("="))
     header = {k: v for k, v in header.items() if k and isinstance(v, (int, float, str, bool))}
-    sensor = sensor or SENSORS["hst_acs_wfc"]
     unit = _fits_unit(str(header.get("BUNIT", "")), path)
     reads = [float(header[k]) for k in ("READNSEA", "READNSEB", "READNSEC", "READNSED") if k in header]
     ncombine = max(1, int(header.get("NCOMBINE", 1)))  # a sum of N exposures carries N reads
     counts = unit.startswith("adu")
+    instrument = " ".join(str(header[k]) for k in ("TELESCOP", "INSTRUME", "DETECTOR") if header.get(k))
+    mismatch = _sensor_mismatch(sensor, instrument)
+    missing = [k for k, gone in (("CCDGAIN", counts and "CCDGAIN" not in header), ("READNSEA-D", not reads)) if gone]
+    assumed = "" if sensor is not None or not missing else (
+        f"the FITS header has no {' or '.join(missing)}: the {'gain and ' if 'CCDGAIN' in missing else ''}read noise "
+        f"would be HST ACS/WFC's (sensor 'hst_acs_wfc'{', instrument ' + repr(instrument) if instrument else ''}), "
+        "a guess")
+    sensor = sensor or SENSORS["hst_acs_wfc"]
     gain = float(header.get("CCDGAIN", sensor.gain_e_per_adu)) if counts else 1.0
     return RawFrame(
         native(data),
@@ -434,6 +474,8 @@ def _read_fits(path:Path, sensor:Sensor|None) -> RawFrame:
         header=header,
         err=native(err),
         dq=native(dq),
+        assumed=assumed,
+        mismatch=mismatch,
     )
 
 # %% ../nbs/03_io.ipynb #6e348458

@@ -457,6 +457,7 @@ def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
     (resumable)."""
     cache = Path(cache)
     raw = Path(data_root) if data_root else cache / "demo" / domain
+    if data_root and (raw / domain / "metadata.json").is_file(): return raw, raw  # already tiles: nothing to write
     with cache_lock(cache, f"data-{domain}"):
         if not data_root:
             try: make_demo_dataset(domain, raw, seed=0, progress=False)
@@ -464,7 +465,6 @@ def demo_tiles(domain:str, cache:Path, data_root:str="") -> tuple[Path, Path]:
                 shutil.rmtree(raw)
                 shutil.rmtree(cache / "tiles" / domain, ignore_errors=True)
                 make_demo_dataset(domain, raw, seed=0, progress=False)
-        if data_root and (raw / domain / "metadata.json").is_file(): return raw, raw  # already tiles
         tiles = (
             cache / "tiles"
             if not data_root

@@ -370,7 +370,7 @@ def run_report(
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}", "preset", f"use one of {', '.join(PRESETS)}")
     root = repo_root()
-    reports, cache = (root / reports if not Path(reports).is_absolute() else Path(reports)), root / ".cache"
+    reports, cache = Path(reports).resolve(), root / ".cache"  # like --runs: relative to the working folder
     run = new_report_dir(reports, domain, preset)
     t_start = time.perf_counter()
     log = lambda msg: (print(f"pgd_report [{domain}] {msg}", flush=True), open(run / "log.txt", "a").write(msg + "\n"))
@@ -425,7 +425,7 @@ class ReportJob:
     domain:str="all"  # a domain, all three, or cross (one network for three domains against one per domain)
     preset:str="demo"  # run sizes (demo: CPU minutes; smoke: seconds; gpu: a real dataset)
     data_root:str=""  # raw dataset in a known layout (empty: the embedded demo data)
-    reports:str="reports"  # reports folder
+    reports:str="reports"  # reports folder (a relative path: in the working folder, like --runs)
     runs:str=""  # where training runs go (empty: the repository's .cache/runs); one of the same options is reused
     kimg:float|None=None  # training length, thousands of images (none: the preset's)
 

@@ -5,7 +5,10 @@
 # %% ../nbs/14_restore.ipynb #f8f0ce67
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -14,22 +17,25 @@ import numpy as np
 import torch
 
 from .calibration import DOMAINS, CameraOffset, Scaling, estimate_dark_offset, estimate_pair_offset
-from .calibration import model_to_scaled, scaled_to_electrons
+from .calibration import model_to_scaled, scaled_slope, scaled_to_electrons
 from .checkpoints import Prior, load_prior
 from .cli import configs_from_args, option_parser, run_cli, show_config
 from .display import plot_panels
-from .errors import ConfigError, FileFormatError
-from .guidance import METHODS, ForwardModel, estimate_exposure_ratio, posterior_sample
+from .errors import CalibrationError, ConfigError, FileFormatError, PGDError
+from .guidance import METHODS, ForwardModel, estimate_exposure_ratio, posterior_sample, sampler_options
 from .io import RawFrame, read_raw, write_fits, write_tiff
 from .layouts import observation_noise_e, thinned_observation
 from .noise import LIKELIHOODS, Likelihood
 from .tiling import Stitcher, TileGrid
 from .transforms import frames_to_planes
-from .utils import file_sha1, read_json, resolve_device, save_npy, sweep_temps, write_json
+from .utils import atomic_write, file_sha1, read_json, resolve_device, save_npy, sweep_temps, write_json
 
 # %% auto #0
-__all__ = ['CPU_BATCH_PIXELS', 'RestoreConfig', 'Restoration', 'auto_batch', 'restore_planes', 'Observation', 'load_observation',
-           'resolve_exposure_ratio', 'restore_frame', 'RestoreJob', 'main']
+__all__ = ['CHECK_KEYS', 'CHECK_SD', 'CHI2_TOLERANCE', 'WHITENESS_TOLERANCE', 'RANGE_Z', 'RANGE_TOP', 'CPU_BATCH_PIXELS',
+           'CALIBRATION_FIX', 'RestoreConfig', 'Restoration', 'BatchLog', 'owned_pixels', 'residual_sums', 'self_check',
+           'check_summary', 'check_warnings', 'observation_range', 'range_warnings', 'auto_batch', 'restore_planes',
+           'Observation', 'offset_doubt', 'load_observation', 'resolve_exposure_ratio', 'region_map', 'restore_frame',
+           'plan_restoration', 'RestoreJob', 'main']
 
 # %% ../nbs/14_restore.ipynb #123a936c
 @dataclass
@@ -47,10 +53,10 @@ class RestoreConfig:
     device:str="auto"  # "auto", "cpu", "cuda", "cuda:1", …
     precision:str="auto"  # the denoiser's: auto (bf16 where the hardware runs it natively), bf16, or fp32 to force
     options:dict=field(default_factory=dict)  # passed to the sampler (see guidance.sampler_options)
-    keep_samples:bool=False  # keep (and write) the K stitched samples: K frames of memory (kept anyway where the
-    # scaling is asinh: the electrons' std comes from them)
-    mean_only:bool=False  # the posterior mean alone ("pinned": each chain stops after its mean's levels, 2 by default,
-    # so 2 chains cost 8 evaluations per pixel): no samples, no std
+    # keep (and write) the K stitched samples: K frames of memory (kept anyway in asinh units: the electrons' std)
+    keep_samples:bool=False
+    # the posterior mean alone ("pinned": each chain stops after 2 levels, 2 chains: 8 evaluations per pixel); no std
+    mean_only:bool=False
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -66,6 +72,10 @@ class RestoreConfig:
         if self.samples is None: self.samples = 2 if self.mean_only else 8
         if self.mean_only and self.method != "pinned":
             raise ConfigError(f"mean_only needs the pinned sampler, not {self.method}", "RestoreConfig.mean_only")
+        known = sampler_options(self.method)
+        if unknown := sorted(set(self.options) - set(known) - {"steps"}):
+            raise ConfigError(f"the {self.method} sampler has no option {', '.join(unknown)}", "--options",
+                              f"its options are {', '.join(k for k in known if k != 'steps')}")
         bad_batch = self.batch is not None and self.batch < 1
         if self.samples < 1 or (self.steps is not None and self.steps < 2) or bad_batch:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
@@ -86,6 +96,9 @@ class Restoration:
     # (K, C, H, W) each chain's own mean (pinned, with keep_samples), scaled units and (asinh) electrons
     chain_means_u:np.ndarray|None=None
     chain_means_e:np.ndarray|None=None
+    check:dict|None=None  # `self_check` of the draws against the observation (None: no draws, e.g. mean only)
+    check_sums:dict|None=None  # its per-tile `residual_sums`, (tiles, …)
+    estimated_seconds:float|None=None  # the whole frame's time as estimated from its first batch
 
     def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray|None]:
         """(mean, std) in electrons of the reference (clean) exposure, float64; in asinh units the sampler's own mean
@@ -96,6 +109,214 @@ class Restoration:
         e = None if self.samples_u is None else fm.to_electrons(self.samples_u.astype(np.float64))
         if self.mean_e is None: return e.mean(0), e.std(0)  # a sampler without a mean of its own: the samples'
         return self.mean_e.astype(np.float64), None if e is None else e.std(0)
+
+# %% ../nbs/14_restore.ipynb #b47c0a11
+class BatchLog:
+    """The finished batches of one frame's restoration, on disk: each batch's outputs and the sampler's generator state
+    after it, written atomically. A restoration killed mid-frame continues from them (`restore_planes`); a folder left
+    by other settings (`key`: checkpoint, input, configuration, tiling) is discarded, never mixed in."""
+    def __init__(self, folder, key:dict):
+        self.folder = Path(folder)
+        self.key = json.loads(json.dumps(key, default=str))  # as it reads back from the file
+        try: same = read_json(self.folder / "key.json") == self.key
+        except FileFormatError: same = False
+        if self.folder.exists() and not same: shutil.rmtree(self.folder)
+        if not same: write_json(self.folder / "key.json", self.key)
+
+    def _path(self, i:int) -> Path: return self.folder / f"batch{i:06d}.npz"
+
+    def finished(self) -> list[int]:
+        "Indices of the finished batches, 0, 1, … up to the first one missing (or unreadable: redone)."
+        done = []
+        while self._path(len(done)).is_file():
+            try:
+                with np.load(self._path(len(done))) as z: z["generator"]
+            except Exception: break  # a damaged file: it and what follows are redone
+            done.append(len(done))
+        return done
+
+    def load(self, i:int) -> dict:
+        with np.load(self._path(i)) as z: return {k: z[k] for k in z.files}
+
+    def save(self, i:int, arrays:dict, generator_state:torch.Tensor):
+        def write(p):
+            with open(p, "wb") as f: np.savez(f, generator=generator_state.numpy(), **arrays)
+        atomic_write(self._path(i), write)
+
+    def clear(self): shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# %% ../nbs/14_restore.ipynb #c1e0a7d3
+CHECK_KEYS = ("z2", "var", "n", "zx", "nx", "zy", "ny")  # what `residual_sums` returns per tile
+CHECK_SD = 5.0  # a check fires beyond this many of its statistic's own standard deviations under the model ...
+CHI2_TOLERANCE = 0.05  # ... plus this much reduced χ² (2.5 × the largest |χ² − 1| of the draws on the demo test frames)
+WHITENESS_TOLERANCE = 0.05  # ... plus this much lag-1 correlation of the normalised residuals
+
+def owned_pixels(grid:TileGrid) -> np.ndarray:
+    """(N, tile, tile) bool: the pixels of each tile that no other tile holds deeper inside it, so that the frame's
+    pixels are each counted once (the padding beyond the frame belongs to no tile)."""
+    t = grid.tile
+    i = np.arange(t)
+    depth = np.minimum.outer(np.minimum(i, t - 1 - i), np.minimum(i, t - 1 - i))  # distance to the tile's edge
+    best = np.full(grid.padded, -1)
+    owner = np.full(grid.padded, -1)
+    for n, (_, _, y, x) in enumerate(grid.positions):
+        view, own = best[y:y + t, x:x + t], owner[y:y + t, x:x + t]
+        deeper = depth > view
+        view[deeper], own[deeper] = depth[deeper], n
+    owner[grid.height:], owner[:, grid.width:] = -1, -1
+    return np.stack([owner[y:y + t, x:x + t] == n for n, (_, _, y, x) in enumerate(grid.positions)])
+
+def residual_sums(y_e:torch.Tensor, x_m:torch.Tensor, fm:ForwardModel, good:torch.Tensor) -> dict:
+    """Per tile, sums of the normalised residuals z = (y − λ(x))·√(n/(λ + σ²)) of K posterior draws x (b, K, C, t, t,
+    model units) against the observation y (b, C, t, t, e⁻ per photosite) over the `good` pixels (b, C, t, t): Σz² per
+    draw (b, K), the model's Σ Var(z²) = Σ 2 + λ/(n(λ + σ²)²) (b,) at the draws' mean λ, the pixels (b,), and Σ z·z' of
+    horizontal and vertical neighbours per draw (b, K) with their pair counts (b,). numpy float64 out."""
+    x = x_m.to(torch.float64)
+    y = y_e.to(x.device, torch.float64)[:, None]
+    n = torch.as_tensor(fm.photosites(y.shape[2]), dtype=torch.float64, device=x.device).reshape(-1, 1, 1)
+    lam = fm.expected_electrons(x)
+    v = lam + fm.read_noise_e ** 2
+    g = good.to(x.device)[:, None]
+    z = torch.where(g, (y - lam) * torch.sqrt(n / v), 0.0)
+    lam_bar = lam.mean(1)
+    var = torch.where(good.to(x.device), 2 + lam_bar / (n * (lam_bar + fm.read_noise_e ** 2) ** 2), 0.0)
+    gx, gy = g[..., :, 1:] & g[..., :, :-1], g[..., 1:, :] & g[..., :-1, :]
+    out = {"z2": (z * z).sum((2, 3, 4)), "var": var.sum((1, 2, 3)), "n": good.sum((1, 2, 3)),
+           "zx": (z[..., :, 1:] * z[..., :, :-1]).sum((2, 3, 4)), "nx": gx[:, 0].sum((1, 2, 3)),
+           "zy": (z[..., 1:, :] * z[..., :-1, :]).sum((2, 3, 4)), "ny": gy[:, 0].sum((1, 2, 3))}
+    return {k: v.cpu().numpy().astype(np.float64) for k, v in out.items()}
+
+def _band(stat:float, centre:float, sd:float, tol:float) -> tuple:
+    return (centre - tol - CHECK_SD * sd, centre + tol + CHECK_SD * sd)
+
+def self_check(sums:dict, shape:tuple) -> dict:
+    """The posterior predictive check of a restored frame from its tiles' `residual_sums` (`shape`: the tile grid's
+    rows and cols): the draws' reduced χ² against the observation and the lag-1 correlation of their normalised
+    residuals, for the frame and each tile's region, with the band each must lie in (docs/physics.md §8). A draw of
+    the posterior and the observation are distributed as the truth and the observation are, so under the model the
+    reduced χ² of a draw has mean 1 and the residuals are white; a band is ± (`CHECK_SD` of the statistic's own sd +
+    a tolerance for the prior's and the sampler's approximations)."""
+    z2, n, var = sums["z2"], np.maximum(sums["n"], 1), sums["var"]
+    K, N = z2.shape[1], n.sum()
+    chi2_k = z2.sum(0) / N  # each draw's, over the frame
+    chi2, sd = float(chi2_k.mean()), float(np.sqrt(var.sum()) / N)
+    corr = lambda zz, pairs: float(zz.sum() / max(K * pairs.sum(), 1) / chi2) if chi2 > 0 else 0.0
+    wx, wy = corr(sums["zx"], sums["nx"]), corr(sums["zy"], sums["ny"])
+    w_sd = 1 / np.sqrt(max(min(sums["nx"].sum(), sums["ny"].sum()), 1))
+    tile_chi2 = z2.mean(1) / n
+    tile_sd = np.sqrt(var) / n
+    lo, hi = 1 - CHI2_TOLERANCE - CHECK_SD * tile_sd, 1 + CHI2_TOLERANCE + CHECK_SD * tile_sd
+    used = sums["n"] > 0
+    outside = used & ((tile_chi2 < lo) | (tile_chi2 > hi))
+    band = _band(chi2, 1.0, sd, CHI2_TOLERANCE)
+    w_band = _band(0.0, 0.0, w_sd, WHITENESS_TOLERANCE)
+    return {
+        "reduced_chi2": chi2, "reduced_chi2_draws": [float(c) for c in chi2_k], "chi2_sd": sd,
+        "chi2_band": [float(b) for b in band], "chi2_ok": bool(band[0] <= chi2 <= band[1]),
+        "whiteness_lag1_x": wx, "whiteness_lag1_y": wy, "whiteness_band": [float(b) for b in w_band],
+        "whiteness_ok": bool(max(abs(wx), abs(wy)) <= w_band[1]), "pixels": int(N), "draws": int(K),
+        "regions": int(used.sum()), "regions_outside": int(outside.sum()),
+        "region_chi2": np.where(used, tile_chi2, np.nan).reshape(shape).round(4).tolist(),
+        "region_outside": outside.reshape(shape).tolist(),
+        "tolerances": {"sd": CHECK_SD, "chi2": CHI2_TOLERANCE, "whiteness": WHITENESS_TOLERANCE},
+    }
+
+def check_summary(check:dict|None) -> str:
+    "One line: the self-check's figures against their bands, and its verdict."
+    if not check: return "none (no posterior draws: mean only)"
+    ok = check["chi2_ok"] and check["whiteness_ok"] and not check["regions_outside"]
+    lo, hi = check["chi2_band"]
+    return (f"reduced χ² {check['reduced_chi2']:.4f} (band {lo:.3f}–{hi:.3f}), residual lag-1 "
+            f"{check['whiteness_lag1_x']:+.4f} / {check['whiteness_lag1_y']:+.4f} "
+            f"(band ±{check['whiteness_band'][1]:.3f}),"
+            f" {check['regions_outside']} of {check['regions']} regions outside: {'pass' if ok else 'FAIL'}")
+
+def check_warnings(check:dict, where:str) -> list[str]:
+    "What a user must hear about a `self_check`: one sentence per failed test, with its figures and what to do."
+    out, fix = [], ("check the gain, read noise and black level (pgd_calibrate, --sensor), the exposure ratio, "
+                    "saturated pixels, and that the prior was trained on data like this frame")
+    if not check.get("draws"): return out
+    c, (lo, hi) = check["reduced_chi2"], check["chi2_band"]
+    if not check["chi2_ok"]:
+        what = ("the draws explain the observation worse than its noise allows" if c > hi else
+                "the draws follow the observation more closely than its noise allows (over-fitting: the noise is "
+                "overestimated)")
+        out.append(f"{where}: reduced χ² of the posterior draws {c:.3f}, outside [{lo:.3f}, {hi:.3f}]: {what}; {fix}")
+    if not check["whiteness_ok"]:
+        out.append(f"{where}: the normalised residuals are correlated (lag-1 {check['whiteness_lag1_x']:+.3f} along x, "
+                   f"{check['whiteness_lag1_y']:+.3f} along y; white within ±{check['whiteness_band'][1]:.3f}): "
+                   f"structure of the image is left in the residuals, the prior does not fit this frame; {fix}")
+    if check["regions_outside"]:
+        out.append(f"{where}: {check['regions_outside']} of {check['regions']} tile regions have a reduced χ² outside "
+                   f"their band (the map in the preview); {fix}")
+    return out
+
+def observation_range(prior:Prior, domain:str, y_e:np.ndarray, bad, fm:ForwardModel, block:int=16) -> dict:
+    """The frame against what the prior was trained on, before any sampling: its per-pixel noise σ in model units
+    against the prior's trained σ range, and the means of its blocks (from the observation × ratio, model units)
+    against the law of the training tiles' means (when the run fitted one: `gaussian_dc`) and the training range [−1,
+    1] (the scale puts the training frames' 99.9th percentile at 1)."""
+    C, H, W = y_e.shape
+    n = fm.photosites(C).reshape(-1, 1, 1)
+    ok = np.isfinite(y_e) & ~(np.zeros((H, W), bool) if bad is None else np.asarray(bad, bool))[None]
+    y = np.where(ok, y_e, 0.0).astype(np.float64)
+    e = y * fm.exposure_ratio  # the clean exposure's electrons, as observed
+    s = fm.scaling
+    sigma_m = 2 * fm.exposure_ratio * np.sqrt((np.maximum(y, 0) + fm.read_noise_e ** 2) / n) * scaled_slope(
+        np.maximum(e, 0), s.scale, s.offset, s.softening)
+    hb, wb = H // block * block, W // block * block
+    def blocks(a):  # (C, hb/block, wb/block) means
+        return a[:, :hb, :wb].reshape(C, hb // block, block, wb // block, block).mean((2, 4))
+    cover = blocks(ok.astype(np.float64))
+    full = cover > 0.99
+    m_blocks = 2 * s.to_scaled(blocks(e)) - 1
+    out = {"sigma_m_median": float(np.median(sigma_m[ok])), "sigma_m_p01": float(np.percentile(sigma_m[ok], 1)),
+           "sigma_m_p99": float(np.percentile(sigma_m[ok], 99)),
+           "trained_sigma": None if prior.sigma_range is None else list(prior.sigma_range),
+           "block": block, "block_m_median": float(np.median(m_blocks[full])) if full.any() else None,
+           "block_m_p999": float(np.percentile(m_blocks[full], 99.9)) if full.any() else None}
+    law = getattr(prior.denoiser, "dc_law", None)
+    if law is not None and full.any():
+        row = DOMAINS[prior.label_as.get(domain, domain)].index
+        mu = law.mean[row, :C].cpu().numpy()
+        sd = np.sqrt(law.cov[row, :C, :C].diagonal().cpu().numpy())
+        tile = prior.tile_size(H, W)  # the law is of tile means: the frame's tile-sized block means
+        tb = max(1, tile // block)
+        hm, wm = m_blocks.shape[1] // tb * tb, m_blocks.shape[2] // tb * tb
+        if hm and wm:
+            tm = m_blocks[:, :hm, :wm].reshape(C, hm // tb, tb, wm // tb, tb).mean((2, 4))
+            zc = (np.median(tm.reshape(C, -1), 1) - mu) / np.maximum(sd, 1e-6)
+            out |= {"tile_mean_m": np.median(tm.reshape(C, -1), 1).round(4).tolist(),
+                    "trained_tile_mean_m": mu.round(4).tolist(), "trained_tile_mean_sd": sd.round(4).tolist(),
+                    "tile_mean_z": zc.round(2).tolist()}
+    return out
+
+RANGE_Z = 3.0  # the frame's median tile mean beyond this many sd of the training tiles' law (99.7 % of them): outside
+RANGE_TOP = 1.5  # model units: blocks brighter than this lie beyond everything the prior was trained on
+
+def range_warnings(r:dict, where:str) -> list[str]:
+    "What `observation_range` found outside the prior's training, as sentences with the figures and what to do."
+    out, fix = [], ("restore it with a prior trained on data like it (pgd_train on such frames), or check the "
+                    "exposure ratio and calibration")
+    lo_hi = r.get("trained_sigma")
+    med = r["sigma_m_median"]
+    if lo_hi and not lo_hi[0] <= med <= lo_hi[1]:
+        out.append(f"{where}: its median noise level σ = {med:.3g} (model units) lies outside the {lo_hi[0]:.3g}–"
+                   f"{lo_hi[1]:.3g} the prior was trained at (central 99 %); {fix}")
+    z = r.get("tile_mean_z")
+    if z is not None and max(abs(v) for v in z) > RANGE_Z:
+        side = "darker" if min(z) < -RANGE_Z else "brighter"
+        out.append(f"{where}: its tiles are {side} than those the prior learnt from: median tile mean "
+                   f"{r['tile_mean_m']} against the training tiles' {r['trained_tile_mean_m']} ± "
+                   f"{r['trained_tile_mean_sd']} (model units; {', '.join(f'{v:+.1f}' for v in z)} sd); {fix}")
+    top = r.get("block_m_p999")
+    if top is not None and top > RANGE_TOP:
+        out.append(f"{where}: its brightest {r['block']}-px blocks reach m = {top:.2f}, beyond the prior's training "
+                   f"range (≤ 1: the 99.9th percentile of its training frames); the restoration there is the "
+                   f"likelihood's alone; {fix}")
+    return out
+
 
 # %% ../nbs/14_restore.ipynb #346a15f5
 CPU_BATCH_PIXELS = 2 ** 16  # pixels per network batch on CPU: more spill the feature maps out of cache
@@ -117,9 +338,19 @@ def _concat_planes(parts:list) -> Restoration:
     "One Restoration from the colour planes restored one by one (a gray network on a colour frame)."
     def cat(k, axis=0):
         return None if getattr(parts[0], k) is None else np.concatenate([getattr(r, k) for r in parts], axis)
+    first = parts[0]
+    sums = None if first.check_sums is None else {k: sum(r.check_sums[k] for r in parts) for k in first.check_sums}
     return replace(parts[0], mean_u=cat("mean_u"), std_u=cat("std_u"), samples_u=cat("samples_u", 1),
+                   check_sums=sums, check=None if sums is None else self_check(sums, parts[0].grid),
+                   estimated_seconds=None if first.estimated_seconds is None else
+                   sum(r.estimated_seconds or 0 for r in parts),
                    mean_e=cat("mean_e"), chain_means_u=cat("chain_means_u", 1), chain_means_e=cat("chain_means_e", 1),
                    tiles=sum(r.tiles for r in parts), seconds=sum(r.seconds for r in parts))
+
+def _tiling(prior:Prior, H:int, W:int, cfg:RestoreConfig, sensor, domain:str) -> tuple[int, TileGrid]:
+    "The tile edge and grid of an H × W frame."
+    tile = prior.tile_size(H, W, cfg.tile)
+    return tile, TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
 
 def _tiles_and_masks(grid:TileGrid, y_e:np.ndarray, bad) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tiles, flagged (H, W), per-tile masks): flagged or non-finite pixels, and the padding outside the frame,
@@ -134,6 +365,62 @@ def _tiles_and_masks(grid:TileGrid, y_e:np.ndarray, bad) -> tuple[np.ndarray, np
         m[:, :, W - x0 :] = True
     return tiles, flagged, masks
 
+class _Stitched:
+    """What the batches of one frame add up to, stitched as they come: the posterior mean (and in asinh units its
+    electrons), the samples' mean and second moment, the kept samples and chain means, the self-check's sums. Memory
+    is a few frames and one batch, not K frames of tiles; fresh and replayed batches go through the same `add`."""
+    def __init__(self, grid:TileGrid, C:int, K:int, cfg:RestoreConfig, curved:bool):
+        st = lambda: Stitcher(grid, C)
+        self.grid, self.K, self.cfg = grid, K, cfg
+        self.keep = (cfg.keep_samples or curved) and not cfg.mean_only  # asinh: the electrons' std needs them
+        self.mean, self.sample_mean, self.second = st(), st(), st()
+        self.mean_e = st() if curved and cfg.method == "pinned" else None  # the sampler's own mean in electrons
+        self.samples = [st() for _ in range(K)] if self.keep else []
+        chains = cfg.keep_samples and cfg.method == "pinned"  # each chain's own mean, for the mean's K curve
+        self.chain = [st() for _ in range(K)] if chains else []
+        self.chain_e = [st() for _ in range(K)] if chains and curved else []
+        self.check = {k: [] for k in CHECK_KEYS}
+        self.evals = 0
+
+    def outputs(self, r, y_b:torch.Tensor, fm_b:ForwardModel, good:torch.Tensor) -> dict:
+        "One batch's `posterior_sample` result as the arrays `add` takes (and `BatchLog` keeps)."
+        scaled = lambda t: model_to_scaled(t.cpu().numpy()).astype(np.float32)
+        a = {"evals": np.asarray(r.evals), "mean": scaled(r.mean)}
+        if self.mean_e is not None: a["mean_e"] = r.mean_e.cpu().numpy()
+        if self.chain: a["chain"] = scaled(r.info["chain_means"])
+        if self.chain_e: a["chain_e"] = r.info["chain_means_e"].cpu().numpy()
+        if r.samples is not None:
+            x = scaled(r.samples)  # (b, K, C, tile, tile)
+            a |= {"mean_x": x.mean(1), "second_x": (x.astype(np.float64) ** 2).mean(1)}
+            if self.keep: a["x"] = x
+            a |= {f"check_{k}": v for k, v in residual_sums(y_b, r.samples, fm_b, good).items()}
+        return a
+
+    def add(self, a:dict):
+        self.evals = int(a["evals"])
+        self.mean.add(a["mean"])
+        if self.mean_e is not None: self.mean_e.add(a["mean_e"])
+        for k, st in enumerate(self.chain): st.add(a["chain"][:, k])
+        for k, st in enumerate(self.chain_e): st.add(a["chain_e"][:, k])
+        if "mean_x" not in a: return
+        for k in CHECK_KEYS: self.check[k].append(a[f"check_{k}"])
+        self.sample_mean.add(a["mean_x"])
+        self.second.add(a["second_x"])
+        for k, st in enumerate(self.samples): st.add(a["x"][:, k])
+
+    def result(self, flagged, seconds:float, estimate) -> Restoration:
+        stack = lambda sts: np.stack([st.result() for st in sts]) if sts else None
+        mean_u, std_u = self.mean.result(), None
+        if not self.cfg.mean_only:  # the samples' own spread about their own mean
+            var = self.second.result() - self.sample_mean.result().astype(np.float64) ** 2
+            std_u = np.sqrt(np.clip(var, 0, None)).astype(np.float32) if self.K > 1 else np.zeros_like(mean_u)
+        g = self.grid
+        sums = {k: np.concatenate(v) for k, v in self.check.items()} if self.check["z2"] else None
+        return Restoration(mean_u, std_u, stack(self.samples), flagged, self.evals, len(g), (g.rows, g.cols), seconds,
+                           None if self.mean_e is None else self.mean_e.result(), stack(self.chain),
+                           stack(self.chain_e), None if sums is None else self_check(sums, (g.rows, g.cols)), sums,
+                           estimate)
+
 def restore_planes(
     prior: Prior,
     y_e: np.ndarray,
@@ -143,76 +430,57 @@ def restore_planes(
     cfg: RestoreConfig | None = None,
     sensor=None,
     progress: bool = True,
+    partial: tuple | None = None,  # (folder, key): keep each finished batch there, and continue from those found
 ) -> Restoration:
-    "Posterior mean/std/samples (scaled units) of a (C, H, W) electron frame, tile by tile, with the evaluations used."
+    """Posterior mean/std/samples (scaled units) of a (C, H, W) electron frame, tile by tile, with the evaluations used.
+    With `partial`, a killed restoration continues from its finished batches, with the result of an uninterrupted
+    one."""
     from tqdm import tqdm
 
     cfg = cfg or RestoreConfig()
     C, H, W = y_e.shape
     if C > prior.channels == 1:  # a colour frame and a gray network (prior mismatch): plane by plane
-        return _concat_planes([restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress)
+        return _concat_planes([restore_planes(prior, y_e[c : c + 1], domain, _plane(fm, c), bad, cfg, sensor, progress,
+                                              None if partial is None else (Path(partial[0]) / f"plane{c}",
+                                                                            partial[1] | {"plane": c}))
                                for c in range(C)])
-    labels = prior.labels(domain)
-    tile = prior.tile_size(H, W, cfg.tile)
-    grid = TileGrid.for_sensor(H, W, sensor or DOMAINS[domain].sensor, tile, min(cfg.min_overlap, tile // 4))
+    tile, grid = _tiling(prior, H, W, cfg, sensor, domain)
     tiles, flagged, masks = _tiles_and_masks(grid, y_e, bad)
     dev = resolve_device(cfg.device, "RestoreConfig.device")
     gen = torch.Generator().manual_seed(cfg.seed)
-    lik = Likelihood(cfg.likelihood, cfg.lam_threshold)
-    K, evals = cfg.samples, 0
-    # the mean and second moment over the K samples of each tile, stitched as the batches come: memory is a few frames
-    # and one batch, not K frames of tiles; the samples themselves only where kept
-    mean_st, sample_mean_st, second_st = Stitcher(grid, C), Stitcher(grid, C), Stitcher(grid, C)
-    mean_e_st = Stitcher(grid, C) if fm.softening is not None and cfg.method == "pinned" else None  # its own
-    keep = (cfg.keep_samples or fm.softening is not None) and not cfg.mean_only
+    K = cfg.samples
+    acc = _Stitched(grid, C, K, cfg, fm.softening is not None)
     options = cfg.options | ({"mean_only": True, "mean_levels": cfg.options.get("mean_levels", 2)}
-                             if cfg.mean_only else {})
-    sample_st = [Stitcher(grid, C) for _ in range(K)] if keep else []
-    chain_st, chain_e_st = [], []  # each chain's own mean (pinned), kept with the samples for the mean's K curve
-    if cfg.keep_samples and cfg.method == "pinned":
-        chain_st = [Stitcher(grid, C) for _ in range(K)]
-        chain_e_st = [Stitcher(grid, C) for _ in range(K)] if fm.softening is not None else []
-    t0 = time.perf_counter()
+                             if cfg.mean_only else {}) | ({} if cfg.steps is None else {"steps": cfg.steps})
+    t0, estimate = time.perf_counter(), None
     B = cfg.batch or auto_batch(dev, K, tile)
-    for a in tqdm(range(0, len(tiles), B), desc="restore", unit="batch", disable=not progress):
-        b = slice(a, a + B)
-        fm_b = replace(fm, mask=masks[b])
-        steps = {} if cfg.steps is None else {"steps": cfg.steps}
-        r = posterior_sample(
-            prior.denoiser,
-            torch.from_numpy(tiles[b]),
-            fm_b,
-            cfg.method,
-            num_samples=K,
-            labels=labels,
-            generator=gen,
-            likelihood=lik,
-            net_channels=prior.channels,
-            device=dev,
-            **steps,
-            **options,
-        )
-        evals = r.evals
-        mean_st.add(model_to_scaled(r.mean.cpu().numpy()).astype(np.float32))
-        if mean_e_st is not None: mean_e_st.add(r.mean_e.cpu().numpy())
-        for k, st in enumerate(chain_st):
-            st.add(model_to_scaled(r.info["chain_means"][:, k].cpu().numpy()).astype(np.float32))
-        for k, st in enumerate(chain_e_st): st.add(r.info["chain_means_e"][:, k].cpu().numpy())
-        if r.samples is None: continue
-        x = model_to_scaled(r.samples.cpu().numpy()).astype(np.float32)  # (b, K, C, tile, tile)
-        sample_mean_st.add(x.mean(1))
-        second_st.add((x.astype(np.float64) ** 2).mean(1))
-        for k, st in enumerate(sample_st): st.add(x[:, k])
-    samples_u = np.stack([st.result() for st in sample_st]) if keep else None  # (K, C, H, W)
-    mean_u = mean_st.result()
-    std_u = None
-    if not cfg.mean_only:  # the samples' own spread about their own mean
-        var = second_st.result() - sample_mean_st.result().astype(np.float64) ** 2
-        std_u = np.sqrt(np.clip(var, 0, None)).astype(np.float32) if K > 1 else np.zeros_like(mean_u)
-    return Restoration(mean_u, std_u, samples_u, flagged, evals, len(tiles), (grid.rows, grid.cols),
-                       time.perf_counter() - t0, None if mean_e_st is None else mean_e_st.result(),
-                       np.stack([st.result() for st in chain_st]) if chain_st else None,
-                       np.stack([st.result() for st in chain_e_st]) if chain_e_st else None)
+    n_batches = -(-len(tiles) // B)
+    own = torch.from_numpy(owned_pixels(grid))  # each frame pixel in one tile's check
+    log = None if partial is None else BatchLog(
+        partial[0], partial[1] | {"tile": tile, "batch": B, "tiles": len(tiles), "channels": C})
+    done = [] if log is None else log.finished()
+    for i in done: acc.add(log.load(i))  # what a killed run finished: replayed
+    if done:  # and the sampler's noise continues where it stopped
+        gen.set_state(torch.from_numpy(log.load(done[-1])["generator"]))
+        if progress: print(f"restore: continuing after {len(done)} of {n_batches} finished batches", file=sys.stderr)
+    for i in tqdm(range(len(done), n_batches), desc="restore", unit="batch", disable=not progress,
+                  initial=len(done), total=n_batches):
+        b = slice(i * B, (i + 1) * B)
+        fm_b, y_b = replace(fm, mask=masks[b]), torch.from_numpy(tiles[b])
+        r = posterior_sample(prior.denoiser, y_b, fm_b, cfg.method, num_samples=K, labels=prior.labels(domain),
+                             generator=gen, likelihood=Likelihood(cfg.likelihood, cfg.lam_threshold),
+                             net_channels=prior.channels, device=dev, **options)
+        a = acc.outputs(r, y_b, fm_b, ~torch.from_numpy(masks[b]) & own[b][:, None] & torch.isfinite(y_b))
+        acc.add(a)
+        if log is not None: log.save(i, a, gen.get_state())
+        if i == len(done):  # the first batch of this run: what the rest will take
+            first = time.perf_counter() - t0
+            estimate = first * (len(tiles) - len(done) * B) / min(B, len(tiles) - i * B)
+            if progress and n_batches - len(done) > 1:
+                tqdm.write(f"restore: {len(tiles)} tiles of {tile} px in {n_batches} batches of {B}; the first took "
+                           f"{first:.0f} s: about {estimate / 60:.1f} min in all", file=sys.stderr)
+    return acc.result(flagged, time.perf_counter() - t0, estimate)
+
 
 # %% ../nbs/14_restore.ipynb #76ec92fc
 @dataclass
@@ -242,6 +510,19 @@ class Observation:
             mask=mask,
         )
 
+CALIBRATION_FIX = ("give the calibration in the file (TIFF/MRC metadata keys sensor, gain_e_per_adu, read_noise_e, "
+                   "black_level; FITS keywords CCDGAIN, READNSEA-D; docs/usage.md lists them all), or name the "
+                   "camera's sensor (--sensor NAME of a registered one, or --sensor cam.json), or measure the camera: "
+                   "pgd_calibrate --flats DIR --darks DIR --out cam.json, then --sensor cam.json")
+
+def offset_doubt(off:CameraOffset) -> str:
+    """Why an estimated camera offset is implausible ('' if it is not): negative, or less certain than 10 % of itself
+    (+ 1 ADU): the dark background it came from is not dark, or the gain and read noise it assumed are wrong."""
+    if off.offset_adu < 0: return "it is negative"
+    if off.error_adu > 0.1 * abs(off.offset_adu) + 1:
+        return f"its uncertainty is {off.error_adu / max(abs(off.offset_adu), 1e-9):.0%} of it"
+    return ""
+
 def load_observation(path, thin:float|None=None, seed:int=0, sensor=None,
                      black_adu:float|None=None,  # camera offset for a file without a black level (None: estimate it)
                      partner=None,  # the aligned clean file of the same camera, to estimate that offset against
@@ -249,6 +530,8 @@ def load_observation(path, thin:float|None=None, seed:int=0, sensor=None,
     """Read and calibrate a raw file into planes; `thin` simulates an exposure at that fraction of it. A file without a
     black level (BioSR) gets `black_adu`, else one estimated against `partner`, else from its dark background."""
     raw, dark = read_raw(path, sensor), None
+    if raw.assumed:  # never a silent guess: the gain and read noise decide every likelihood
+        raise CalibrationError(raw.assumed, raw.source, CALIBRATION_FIX)
     if not raw.black_level_known:
         if black_adu is None:
             raw.require_calibration()
@@ -263,7 +546,9 @@ def load_observation(path, thin:float|None=None, seed:int=0, sensor=None,
         raw = replace(raw, black_level=np.asarray(float(black_adu)), black_level_known=True)
     e, bad = raw.electrons(), raw.saturated()
     if thin is not None:
-        if not 0 < thin < 1: raise ConfigError(f"thin must be in (0, 1), got {thin}", "thin")
+        if not 0 < thin < 1:
+            raise ConfigError(f"--thin must be in (0, 1) (the fraction of its photons kept), got {thin}", raw.source,
+                              "give e.g. --thin 0.05 to test on a 20 × shorter exposure, or leave it out")
         e = thinned_observation(np.where(bad, 0, e), thin, raw.exposure_read_noise_e, np.random.default_rng([seed, 7]))
     planes = frames_to_planes(e, bad, raw.cfa)
     counts = tuple(planes[0][2].counts) if raw.cfa is not None else None
@@ -277,8 +562,10 @@ def resolve_exposure_ratio(
 ) -> tuple[float, str]:
     "(ratio, how it was found): given > thinning > exposure times of the pair > Σ reference / Σ observation."
     if exposure_ratio is not None:
-        if not exposure_ratio > 0:
-            raise ConfigError(f"exposure_ratio must be > 0, got {exposure_ratio}", "exposure_ratio")
+        if not (exposure_ratio > 0 and math.isfinite(exposure_ratio)):
+            raise ConfigError(f"--exposure_ratio must be a finite number > 0 (clean exposure / this exposure), got "
+                              f"{exposure_ratio}", obs.raw.source, "give e.g. --exposure_ratio 100 for a frame 100 × "
+                              "shorter than the restoration's, or 1 to restore it at its own exposure")
         return float(exposure_ratio), "given"
     if obs.thin is not None:
         return 1 / obs.thin, f"thinning fraction {obs.thin:g}"
@@ -295,7 +582,8 @@ def resolve_exposure_ratio(
     raise ConfigError(
         f"the exposure ratio of {obs.raw.source.name} is unknown",
         obs.raw.source,
-        "give exposure_ratio (clean/noisy exposure), or a reference frame to read or estimate it from",
+        "give --exposure_ratio (the restoration's exposure / this frame's: 1 restores a science frame at its own "
+        "exposure, denoised), or a --reference frame to read or estimate it from",
     )
 
 # %% ../nbs/14_restore.ipynb #a49ccfac
@@ -318,11 +606,22 @@ _FITS_SKIP = {
 }
 
 
-def _preview(path:Path, noisy_u, mean_u, std_u, title:str):
-    "observation × ratio, posterior mean (its stretch) and posterior std, as a PNG."
+def region_map(check:dict, H:int, W:int) -> np.ndarray:
+    "The self-check's reduced χ² per tile region, painted over an H × W frame (nearest region)."
+    chi = np.asarray(check["region_chi2"], np.float64)
+    rows, cols = chi.shape
+    return chi[np.minimum(np.arange(H) * rows // H, rows - 1)][:, np.minimum(np.arange(W) * cols // W, cols - 1)]
+
+def _preview(path:Path, noisy_u, mean_u, std_u, title:str, check:dict|None=None):
+    """observation × ratio, posterior mean (its stretch), posterior std and the self-check's χ² per region (its band's
+    ends in the colour scale), as a PNG."""
     import matplotlib.pyplot as plt
-    row = {"name": title, "images": {"observation × ratio": noisy_u, "posterior mean": mean_u},
-           "maps": {} if std_u is None else {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}}
+    maps = {} if std_u is None else {"posterior std (scaled)": (std_u.mean(0), "magma", None, None)}
+    if check is not None:
+        lo, hi = check["chi2_band"]
+        maps[f"reduced χ² per region (band {lo:.2f}–{hi:.2f})"] = (
+            region_map(check, *mean_u.shape[-2:]), "coolwarm", min(lo, 1 - (hi - 1)) - 0.1, hi + 0.1)
+    row = {"name": title, "images": {"observation × ratio": noisy_u, "posterior mean": mean_u}, "maps": maps}
     plt.close(plot_panels([row], reference="posterior mean", path=path, per_line=3))
 
 def _observation_pair(noisy_path, reference, thin, sensor, seed):
@@ -355,6 +654,13 @@ def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, rat
         estimator = "mean only" if cfg.mean_only else "rao-blackwell" if cfg.method == "pinned" else "samples"
         hdr.update({"BUNIT": "ELECTRONS", "PGDMETH": cfg.method, "PGDRATIO": ratio, "PGDNSAMP": cfg.samples,
                     "PGDMEAN": estimator})
+        if r.check is not None:  # the self-check (docs/physics.md §8)
+            c = r.check
+            hdr.update({"PGDCHI2": round(c["reduced_chi2"], 5), "PGDCHILO": round(c["chi2_band"][0], 5),
+                        "PGDCHIHI": round(c["chi2_band"][1], 5), "PGDWHTX": round(c["whiteness_lag1_x"], 5),
+                        "PGDWHTY": round(c["whiteness_lag1_y"], 5), "PGDNREGO": c["regions_outside"],
+                        "PGDCHECK": "PASS" if c["chi2_ok"] and c["whiteness_ok"] and not c["regions_outside"]
+                        else "FAIL"})
         files["fits"] = f"{name}_restored.fits"
         write_fits(out / files["fits"], mean_e[0].astype(np.float32), hdr, err=None if std_e is None else std_e[0],
                    dq=r.bad.astype(np.int16) * 1)
@@ -365,7 +671,7 @@ def _write_frame(out:Path, name:str, r, y, ref_frame, obs, fm, scaling, cfg, rat
     files["preview"] = f"{name}_preview.png"
     _preview(out / files["preview"], scaling.to_scaled(y * ratio), r.mean_u, r.std_u,
              f"{name}: {cfg.method}{' mean only' if cfg.mean_only else ''}, {cfg.samples} chains × "
-             f"{r.evals_per_sample} evaluations")
+             f"{r.evals_per_sample} evaluations", r.check)
     return files
 
 def _frame_meta(settings:dict, i:int, files:dict, r, obs, scaling, cfg) -> dict:
@@ -378,6 +684,7 @@ def _frame_meta(settings:dict, i:int, files:dict, r, obs, scaling, cfg) -> dict:
         "counts": obs.counts, "evals_per_sample": r.evals_per_sample,
         "network_evaluations": r.evals_per_sample * cfg.samples * r.tiles, "tiles": r.tiles, "grid": r.grid,
         "seconds": round(r.seconds, 2), "seconds_per_tile": round(r.seconds / r.tiles, 2),
+        "estimated_seconds": None if r.estimated_seconds is None else round(r.estimated_seconds, 1),
         "device": str(resolve_device(cfg.device, "RestoreConfig.device")),
         "units": {"_e": "electrons of the reference (clean) exposure", "_u": "scaled: u = (e + offset)/scale",
                   "noisy_e": "electrons of the observation"},
@@ -401,13 +708,27 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
                   out_dir, reference=None, exposure_ratio:float|None=None, thin:float|None=None,
                   cfg:RestoreConfig|None=None, progress:bool=True,
                   sensor=None,  # a registered sensor's name or a sensor file (.json), for a camera without one
+                  strict:bool=False,  # a frame that fails a check is an error (after every frame is written)
+                  say=None,  # called with each warning (default: printed on stderr)
                  ) -> list[dict]:
-    "Restore every frame of a file; returns the metadata written for each."
+    """Restore every frame of a file; returns the metadata written for each. Each frame is checked against the prior's
+    training range before sampling and its draws against the observation after (`observation_range`, `self_check`):
+    what fails is said at once, recorded in the JSON (and FITS header), and with `strict` raised at the end."""
     cfg = cfg or RestoreConfig()
+    say = say or (lambda msg: print(f"warning: {msg}", file=sys.stderr))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sweep_temps(out)  # what a killed restoration left half-written
     obs, ref = _observation_pair(noisy_path, reference, thin, sensor, cfg.seed)
+    if obs.raw.mismatch: say(f"{obs.raw.source.name}: {obs.raw.mismatch}; its gain and read noise may not be this "
+                             "camera's (measure it: pgd_calibrate)")
+    if obs.camera_offset is not None:
+        off = obs.camera_offset
+        if doubt := offset_doubt(off):
+            say(f"{obs.raw.source.name}: no black level in the file, and the camera offset estimated from its "
+                f"{'clean partner' if off.exposure_ratio else 'dark background'}, {off.offset_adu:.1f} ± "
+                f"{off.error_adu:.1f} ADU, is implausible: {doubt}; give black_level in the file, or a sensor file "
+                "(pgd_calibrate)")
     ratio, ratio_source = resolve_exposure_ratio(obs, ref, exposure_ratio)
     prior = (checkpoint if isinstance(checkpoint, Prior)
              else load_prior(checkpoint, resolve_device(cfg.device, "RestoreConfig.device"), cfg.precision))
@@ -427,16 +748,96 @@ def restore_frame(checkpoint,  # run folder or .pt file of pgd_train (or a loade
     for i, (y, bad) in enumerate(zip(obs.frames, obs.bad)):
         name = stem + (f"_f{i:02d}" if len(obs.frames) > 1 else "")
         meta_path = out / f"{name}_restore.json"
+        where = Path(noisy_path).name + (f" frame {i}" if len(obs.frames) > 1 else "")
         old = _earlier(meta_path, noisy_path, settings)
         if old is not None and old.get("settings") == settings:
+            for w in old.get("warnings", []): say(w)
             results.append(old)
             continue
-        r = restore_planes(prior, y, obs.domain, fm, bad, cfg, sensor=obs.raw.sensor, progress=progress)
+        span = observation_range(prior, obs.domain, y, bad, fm)
+        warned = range_warnings(span, where)
+        for w in warned: say(w)  # before the sampling's minutes
+        partial = (out / f".{name}.partial", settings | {"frame": i})  # the finished batches, until the frame is done
+        r = restore_planes(prior, y, obs.domain, fm, bad, cfg, sensor=obs.raw.sensor, progress=progress,
+                           partial=partial)
         files = _write_frame(out, name, r, y, None if ref is None else ref.frames[i], obs, fm, scaling, cfg, ratio)
-        meta = _frame_meta(settings, i, files, r, obs, scaling, cfg)
+        checked = [] if r.check is None else check_warnings(r.check, where)
+        for w in checked: say(w)
+        meta = _frame_meta(settings, i, files, r, obs, scaling, cfg) | {
+            "observation_range": span, "self_check": r.check, "warnings": warned + checked}
         write_json(meta_path, meta)
+        shutil.rmtree(partial[0], ignore_errors=True)
         results.append(meta)
+    failed = [m for m in results if m.get("warnings")]
+    if strict and failed:
+        raise PGDError(f"{len(failed)} of {len(results)} restored frames failed a check ({failed[0]['warnings'][0]})",
+                       noisy_path, "see the warnings; the restorations are written, with the checks in their JSON")
     return results
+
+# %% ../nbs/14_restore.ipynb #c1e0a7d5
+def plan_restoration(checkpoint, noisy_path, reference=None, exposure_ratio:float|None=None, thin:float|None=None,
+                     cfg:RestoreConfig|None=None, sensor=None,
+                     estimate:bool=True,  # time one batch at two noise levels on the device and scale it up
+                    ) -> dict:
+    """Every setting a restoration of this file would use, resolved as `restore_frame` resolves it (sensor, gain, read
+    noise, black level, exposure ratio, scaling, tile, grid, batches, chains, evaluations), the checks it would make
+    before sampling, and an estimate of its time: the `--dry_run` of pgd_restore. Files are read, nothing is written.
+    The estimate times the first batch of the first frame at two noise levels (after a warm-up) and scales it by the
+    levels and tiles of the whole file: the sampler's cost per level is the same at every level."""
+    cfg = cfg or RestoreConfig()
+    obs, ref = _observation_pair(noisy_path, reference, thin, sensor, cfg.seed)
+    ratio, ratio_source = resolve_exposure_ratio(obs, ref, exposure_ratio)
+    dev = resolve_device(cfg.device, "RestoreConfig.device")
+    prior = checkpoint if isinstance(checkpoint, Prior) else load_prior(checkpoint, dev, cfg.precision)
+    prior.labels(obs.domain)
+    scaling = prior.scaling(obs.domain)
+    fm = obs.forward_model(ratio, scaling)
+    y, bad = obs.frames[0], obs.bad[0]
+    C, H, W = y.shape
+    planes = C if C > prior.channels == 1 else 1  # a gray network restores a colour frame plane by plane
+    tile, grid = _tiling(prior, H, W, cfg, obs.raw.sensor, obs.domain)
+    B = min(cfg.batch or auto_batch(dev, cfg.samples, tile), len(grid))
+    levels = cfg.steps or sampler_options(cfg.method)["steps"]
+    levels = min(cfg.options.get("mean_levels", 2), levels) if cfg.mean_only else levels
+    evals = 2 * levels if cfg.method == "pinned" else None  # per chain: the network and the Jacobian probe per level
+    n_tiles = len(grid) * planes * len(obs.frames)
+    raw = obs.raw
+    plan = {
+        "input": str(noisy_path), "frames": len(obs.frames), "shape": [C, H, W], "domain": obs.domain,
+        "sensor": raw.sensor.name, "sensor_source": raw.sensor.source or "registered",
+        "gain_e_per_adu": raw.gain_e_per_adu, "read_noise_e": obs.read_noise_e,
+        "black_level_adu": np.asarray(raw.black_level).round(3).tolist(),
+        "black_level_source": "estimated from the data" if obs.camera_offset else "file or sensor",
+        "camera_offset": obs.camera_offset and asdict(obs.camera_offset), "sensor_mismatch": raw.mismatch or None,
+        "exposure_ratio": ratio, "exposure_ratio_source": ratio_source, "thin": thin,
+        "scaling": {"scale": scaling.scale, "offset": scaling.offset, "softening": scaling.softening},
+        "checkpoint": str(prior.checkpoint), "device": str(dev), "precision": prior.precision,
+        "tile": tile, "grid": [grid.rows, grid.cols], "tiles": n_tiles, "batch": B,
+        "batches": -(-len(grid) // B) * planes * len(obs.frames), "chains": cfg.samples, "levels": levels,
+        "evaluations_per_chain": evals,
+        "evaluations_per_pixel": None if evals is None else evals * cfg.samples,
+        "observation_range": observation_range(prior, obs.domain, y, bad, fm),
+    }
+    plan["warnings"] = range_warnings(plan["observation_range"], Path(noisy_path).name) + (
+        [raw.mismatch] if raw.mismatch else [])
+    if estimate:
+        yp = y[:1] if planes > 1 else y
+        tiles, _, masks = _tiles_and_masks(grid, yp, bad)
+        run = lambda n, steps: posterior_sample(
+            prior.denoiser, torch.from_numpy(tiles[:n]), replace(fm if planes == 1 else _plane(fm, 0), mask=masks[:n]),
+            cfg.method, num_samples=cfg.samples, labels=prior.labels(obs.domain),
+            generator=torch.Generator().manual_seed(0),
+            likelihood=Likelihood(cfg.likelihood, cfg.lam_threshold), net_channels=prior.channels, device=dev,
+            steps=steps, **(cfg.options | ({"mean_only": True, "mean_levels": 2} if cfg.mean_only else {})))
+        run(1, 2)  # warm-up: the first call pays for allocations and kernels
+        t0 = time.perf_counter()
+        run(B, 2)
+        per_level_tile = (time.perf_counter() - t0) / (2 * B)
+        plan["estimated_seconds"] = round(per_level_tile * levels * n_tiles, 1)
+        plan["estimate_how"] = (f"one batch of {B} tiles at 2 levels took {per_level_tile * 2 * B:.2f} s on {dev}; "
+                                f"× {levels} levels / 2 × {n_tiles} tiles / {B}")
+    return plan
+
 
 # %% ../nbs/14_restore.ipynb #47a629f7
 @dataclass
@@ -450,6 +851,7 @@ class RestoreJob:
     exposure_ratio:float|None=None  # clean exposure / noisy exposure
     thin:float|None=None  # simulate an exposure at this fraction of the input (binomial thinning)
     sensor:str|None=None  # sensor file (.json, from pgd_calibrate) or registered sensor for a camera without one
+    strict:bool=False  # exit 1 when a frame fails the self-check or lies outside the prior's range (written anyway)
 
 # %% ../nbs/14_restore.ipynb #5d5a8490
 def main(argv=None):
@@ -464,13 +866,23 @@ def main(argv=None):
     )
     def work(a):
         job, cfg = configs_from_args(a, RestoreJob, RestoreConfig)
-        if a.dry_run: return print(show_config(job, cfg))
+        if a.dry_run:  # every setting resolved from the files, the checks before sampling, and the time it would take
+            return print(show_config(job, cfg, resolved=plan_restoration(
+                job.checkpoint, job.input, job.reference, job.exposure_ratio, job.thin, cfg, job.sensor)))
+        say = lambda msg: print(f"pgd_restore: warning: {msg}", file=sys.stderr)
         metas = restore_frame(job.checkpoint, job.input, job.out, job.reference, job.exposure_ratio, job.thin, cfg,
-                              progress=not a.quiet, sensor=job.sensor)
+                              progress=not a.quiet, sensor=job.sensor, strict=job.strict, say=say)
         for m in metas:
             print(
                 f"{m['files']['mean_e']}: {m['tiles']} tiles, "
                 f"{m['settings']['config']['samples']} chains × {m['evals_per_sample']} evaluations, {m['seconds']} s "
                 f"(ratio {m['settings']['exposure_ratio']:g}, {m['settings']['exposure_ratio_source']})"
             )
-    return run_cli("pgd_restore", ap, work, argv)
+            if m.get("camera_offset"):
+                o = m["camera_offset"]
+                print(f"  camera offset (the file has no black level): {o['offset_adu']:.2f} ± "
+                      f"{o['error_adu']:.2g} ADU, "
+                      f"estimated from {o['pixels']} pixels")
+            print(f"  self-check: {check_summary(m.get('self_check'))}")
+    return run_cli("pgd_restore", ap, work, argv,
+                   resume="the finished batches are kept: the same command continues from them")

@@ -48,14 +48,14 @@ class TrainConfig:
     kimg:float=10.0  # training length, thousands of images
     batch:int=16  # global batch size (divided among processes)
     crop:int=64  # random crops of this size (px) from the tiles
-    lr:float=1e-3  # Adam learning rate
+    lr:float=2e-3  # Adam learning rate (the demo sweep's choice, DEMO_OPTIONS)
     lr_rampup_kimg:float=1.0  # linear learning-rate ramp-up, thousands of images
     ema_halflife_kimg:float=2.0  # EMA half-life, thousands of images
     ema_rampup_ratio:float|None=0.05  # EMA half-life at most this × images seen (none: no ramp-up)
     sigma_data:float|None=None  # σ_data of EDM (none: measured on the training tiles)
     centre:bool=False  # precondition around the tiles' mean μ with σ_data their std (else around 0 with their RMS)
     data_mean:float|None=None  # μ when centred (none: measured on the training tiles; 0 when not centred)
-    gaussian_dc:bool=False  # a tile's mean from its closed-form posterior (edm.TileMeanLaw), the network the rest
+    gaussian_dc:bool=True  # a tile's mean from its closed-form posterior (edm.TileMeanLaw), the network the rest
     dc_law:dict|None=field(default=None, metadata={"cli": False})  # its law: {'mean', 'cov'} per label
     # (none: measured on the training crops)
     P_mean:float=-1.2  # mean of ln σ in training
@@ -539,7 +539,7 @@ def demo_checkpoint(
 # the demo's training options that differ from TrainConfig's, chosen by benchmarks/demo_sweep.py on held-out
 # measurements (its record: pgd_nb/demo_sweep.json, shown in train.ipynb); with the observations' noise levels known,
 # P_mean is also centred on them (DEMO_CENTRE_P_MEAN)
-DEMO_OPTIONS = {"lr": 2e-3, "gaussian_dc": True}
+DEMO_OPTIONS = {"lr": 2e-3, "gaussian_dc": True}  # TrainConfig's defaults too: pgd_train trains what the demo does
 DEMO_CENTRE_P_MEAN = True
 
 def demo_sweep() -> dict:
@@ -644,4 +644,5 @@ def main(argv=None):
             if _rank_world()[0] == 0: print(f"run folder: {run}")
         finally:
             if dist.is_initialized(): dist.destroy_process_group()
-    return run_cli("pgd_train", ap, work, argv)
+    return run_cli("pgd_train", ap, work, argv,
+                   resume="the same command with --resume auto continues from the last checkpoint")

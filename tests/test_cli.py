@@ -30,6 +30,10 @@ def test_help_comes_from_the_config_fields(command, capsys):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_dry_run_prints_the_resolved_configuration(command, capsys):
+    if command == "pgd_restore":  # its dry run resolves the settings from the files (test_restore.py): it reads them
+        assert _main(command)([*COMMANDS[command][1], "--dry_run"]) == 1
+        assert "i.fits: no such file" in capsys.readouterr().err
+        return
     assert _main(command)([*COMMANDS[command][1], "--dry_run"]) == 0
     assert isinstance(json.loads(capsys.readouterr().out), dict)
 
@@ -66,10 +70,17 @@ def test_config_errors_exit_2_and_failed_work_exits_1(tmp_path, capsys):
 
 
 def test_options_reach_the_sampler(capsys):
-    from pgd_nb.restore import main
-    assert main([*COMMANDS["pgd_restore"][1], "--options", "bridge=false,proposals=2", "--steps", "none", "--dry_run"]) == 0
-    cfg = json.loads(capsys.readouterr().out)
-    assert cfg["options"] == {"bridge": False, "proposals": 2} and cfg["steps"] is None and cfg["lam_threshold"] == float("inf")
+    "--options are parsed into the configuration and checked against the chosen sampler's own before any work."
+    from pgd_nb.cli import configs_from_args, option_parser
+    from pgd_nb.restore import RestoreConfig, RestoreJob, main
+    ap = option_parser("pgd_restore", "", RestoreJob, RestoreConfig)
+    args = ap.parse_args([*COMMANDS["pgd_restore"][1], "--method", "daps", "--options", "bridge=false,proposals=2",
+                          "--steps", "none"])
+    _, cfg = configs_from_args(args, RestoreJob, RestoreConfig)
+    assert cfg.options == {"bridge": False, "proposals": 2} and cfg.steps is None and cfg.lam_threshold == float("inf")
+    assert main([*COMMANDS["pgd_restore"][1], "--options", "bridge=false", "--dry_run"]) == 2  # pinned has no bridge
+    err = capsys.readouterr().err
+    assert "the pinned sampler has no option bridge" in err and "its options are" in err
 
 
 def test_an_unregistered_camera_opens_but_is_not_calibrated(tmp_path, capsys):
@@ -111,3 +122,67 @@ def test_a_sensor_file_reaches_preprocess_and_restore(tmp_path, capsys):
     obs = load_observation(root / "noisy" / "scene0.dng", sensor=sensor)
     assert obs.raw.sensor.name == "test_cam_x1" and obs.frames[0].shape == (3, 64, 96)
     assert abs(obs.read_noise_e - (3.2 ** 2 + 2.5 ** 2 / 12) ** 0.5) < 1e-9  # read noise and the ADC's quantization
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_lines_are_whole(command, capsys):
+    "Every option's help ends where its text ends: no comment cut at a line break of its field (parentheses balance)."
+    import re
+    with pytest.raises(SystemExit):
+        _main(command)(["--help"])
+    out = capsys.readouterr().out
+    for block in re.split(r"\n  (?=--)", out.split("options:", 1)[1])[1:]:
+        text = " ".join(block.split())
+        assert text.count("(") == text.count(")"), f"{command}: {text}"
+
+
+def test_user_errors_name_the_file_and_the_fix(tmp_path, capsys):
+    "An output path that is a file, an input that is a folder, a ratio or thinning out of range: one line each, the file named."
+    import numpy as np
+    from pgd_nb.io import write_fits
+    from pgd_nb.restore import main
+    field = write_fits(tmp_path / "field.fits", np.full((32, 32), 50, np.float32),
+                       {"EXPTIME": 60.0, "CCDGAIN": 1.0, "READNSEA": 3.5}, sci_header={"BUNIT": "ELECTRONS"})
+    (tmp_path / "taken").write_text("a file")
+    common = ["--checkpoint", str(tmp_path)]
+    cases = [(["--input", str(field), "--out", str(tmp_path / "taken"), "--exposure_ratio", "10"],
+              "taken: is a file where a folder is needed"),
+             (["--input", str(tmp_path), "--out", str(tmp_path / "o"), "--exposure_ratio", "10"],
+              f"{tmp_path}: is a folder, not a file"),
+             (["--input", str(field), "--out", str(tmp_path / "o"), "--exposure_ratio", "0"],
+              "field.fits: --exposure_ratio must be a finite number > 0"),
+             (["--input", str(field), "--out", str(tmp_path / "o"), "--thin", "1.5"], "field.fits: --thin must be in (0, 1)")]
+    for args, expected in cases:
+        code = main([*common, *args])
+        err = capsys.readouterr().err
+        assert code in (1, 2) and expected in err and "Fix:" in err and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1, err
+    assert (tmp_path / "taken").read_text() == "a file"  # nothing lost
+
+
+def test_calibration_is_never_guessed_silently(tmp_path):
+    """A TIFF with no sensor, gain or read noise in its metadata is refused, naming the keys and pgd_calibrate (it used
+    to get the microscopy camera's gain without a word); with the keys, or --sensor, it restores. A registered sensor
+    given for another camera's file is reported with both names."""
+    import numpy as np
+    import tifffile
+    from pgd_nb.calibration import BAYER_RGGB
+    from pgd_nb.errors import CalibrationError
+    from pgd_nb.io import read_raw, write_dng, write_tiff
+    from pgd_nb.restore import load_observation
+    frame = np.random.default_rng(0).poisson(300, (64, 64)).astype(np.uint16) + 100
+    tifffile.imwrite(tmp_path / "plain.tif", frame)  # no metadata at all
+    with pytest.raises(CalibrationError) as e:
+        load_observation(tmp_path / "plain.tif")
+    msg = str(e.value)
+    assert "plain.tif" in msg and "names no sensor" in msg and "gain_e_per_adu" in msg and "pgd_calibrate" in msg
+    assert "--sensor" in msg and "docs/usage.md" in msg
+    write_tiff(tmp_path / "keys.tif", frame, {"gain_e_per_adu": 0.5, "read_noise_e": 2.0, "black_level": 100})
+    obs = load_observation(tmp_path / "keys.tif")
+    assert obs.raw.gain_e_per_adu == 0.5 and obs.raw.assumed == ""
+    assert load_observation(tmp_path / "plain.tif", sensor="biosr_scmos").raw.sensor.name == "biosr_scmos"
+    kodak = write_dng(tmp_path / "kodak.dng", frame, BAYER_RGGB, black_level=100, iso=100, exposure_s=0.1,
+                      sensor="Kodak DCS Pro 14n")
+    said = read_raw(kodak, sensor="sony_a7s2").mismatch
+    assert "Kodak DCS Pro 14n" in said and "sony_a7s2" in said
+    assert read_raw(kodak, sensor="sony_a7s2").gain_e_per_adu > 0  # a warning, not a refusal: the user chose it

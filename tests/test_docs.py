@@ -76,3 +76,44 @@ def test_readme_notebook_setting_is_absent_or_exists():
     cfg.read(ROOT / "settings.ini")
     readme_nb = cfg["DEFAULT"].get("readme_nb")
     assert readme_nb is None or (ROOT / "nbs" / readme_nb).is_file(), f"settings.ini names readme_nb = {readme_nb}"
+
+
+def _doc_commands(root: Path) -> list[tuple[str, list[str]]]:
+    "(place, argv) of every `.venv/bin/pgd_*` command line in README.md and docs/*.md, comments stripped."
+    import shlex
+    out = []
+    for f in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for n, line in enumerate(f.read_text().splitlines(), 1):
+            if ".venv/bin/pgd_" not in line or line.lstrip().startswith("#"): continue
+            words = shlex.split(line.split("   #")[0].split("  # ")[0], comments=True)
+            i = next(k for k, w in enumerate(words) if w.startswith(".venv/bin/pgd_"))
+            out.append((f"{f.relative_to(root)}:{n}", [words[i].split("/")[-1], *words[i + 1:]]))
+    return out
+
+
+def test_every_command_in_the_docs_parses(monkeypatch):
+    """Each command line shown in README.md and docs/ is accepted by its command's parser and its configuration
+    checks (e.g. an --options key the chosen sampler does not have) — without running the work."""
+    import importlib
+    import pgd_nb.cli as cli
+    modules = {"pgd_calibrate": "calibrate", "pgd_demo_data": "demo_data", "pgd_preprocess": "preprocess",
+               "pgd_train": "training", "pgd_restore": "restore", "pgd_evaluate": "evaluate", "pgd_report": "reports"}
+    commands = _doc_commands(ROOT)
+    assert len(commands) >= 15 and {c[1][0] for c in commands} >= {"pgd_restore", "pgd_train", "pgd_preprocess"}
+    failures = []
+    for place, argv in commands:
+        module = importlib.import_module(f"pgd_nb.{modules[argv[0]]}")
+        seen = {}
+        def parser(prog, description, *configs, **kw):
+            seen["configs"] = configs
+            return cli.option_parser(prog, description, *configs, **kw)
+        def run(prog, ap, work, argv=None, **kw):
+            args = ap.parse_args(argv)
+            cli.configs_from_args(args, *seen["configs"])  # each config's own checks
+            return 0
+        monkeypatch.setattr(module, "option_parser", parser)
+        monkeypatch.setattr(module, "run_cli", run)
+        try: module.main(argv[1:])
+        except SystemExit as e: failures.append(f"{place}: {' '.join(argv)} (exit {e.code})")
+        except Exception as e: failures.append(f"{place}: {' '.join(argv)} ({e})")
+    assert failures == []

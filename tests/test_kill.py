@@ -95,6 +95,8 @@ def test_train_killed_then_resumed_gives_the_same_run(data, tmp_path):
 
 
 def test_restore_killed_then_rerun_gives_the_same_frame(data, tmp_path):
+    """Killed (SIGKILL) or interrupted (Ctrl-C) inside a frame, after some of its batches: the rerun continues from the
+    finished batches and gives the frame of an uninterrupted run, bit for bit; Ctrl-C prints one line, exit 130."""
     from pgd_nb.layouts import find_layout
     run = next(iter(sorted((data / "runs").glob("0*"))), None) if (data / "runs").is_dir() else None
     if run is None:
@@ -102,18 +104,36 @@ def test_restore_killed_then_rerun_gives_the_same_frame(data, tmp_path):
         run = next((data / "runs").glob("0*"))
     pair = find_layout(data / "raw" / "astronomy", "astronomy").pairs[0]
     args = ["--checkpoint", run, "--input", pair.clean, "--thin", pair.fraction, "--out"]
-    _run(BIN / "pgd_restore", *args, tmp_path / "ref", *RESTORE)
+    batches = ["--batch", "2"]  # several batches in the frame, so that a kill falls between two of them
+    _run(BIN / "pgd_restore", *args, tmp_path / "ref", *RESTORE, *batches)
     ref = {p.name: np.load(p) for p in (tmp_path / "ref").glob("*.npy")}
-    started = time.time()
-    matrix = {"during the sampling": _kill_when([BIN / "pgd_restore", *args, tmp_path / "out", *RESTORE],
-                                                lambda: time.time() - started > 6)}
-    (tmp_path / "out").mkdir(exist_ok=True)
-    (tmp_path / "out" / ".x_mean_e.999999-deadbeef.npy.part").write_bytes(b"a temp of a killed write")
-    _run(BIN / "pgd_restore", *args, tmp_path / "out", *RESTORE)
-    got = {p.name: np.load(p) for p in (tmp_path / "out").glob("*.npy")}
-    assert sorted(got) == sorted(ref) and all(np.array_equal(got[k], ref[k]) for k in ref)
-    assert _temps(tmp_path / "out") == []
-    print("restore kill points:", matrix)
+    assert not list((tmp_path / "ref").glob(".*.partial")), "a finished frame leaves no partial batches"
+    stem = f"{Path(pair.clean).stem}_thin{float(pair.fraction):g}"
+    matrix = {}
+    for how, sig in (("SIGKILL", signal.SIGKILL), ("Ctrl-C", signal.SIGINT)):
+        out = tmp_path / how
+        second = out / f".{stem}.partial" / "batch000001.npz"
+        p = subprocess.Popen([str(a) for a in (BIN / "pgd_restore", *args, out, *RESTORE, *batches)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        t0 = time.time()
+        while not second.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
+        p.send_signal(sig)
+        _, err = p.communicate()
+        matrix[how] = (p.returncode, len(list(second.parent.glob("batch*.npz"))))
+        assert matrix[how][1] >= 2, f"{how}: no kill point between batches ({matrix[how]})"
+        if how == "Ctrl-C":
+            assert p.returncode == 130 and "Traceback" not in err, err
+            assert err.strip().splitlines()[-1] == ("pgd_restore: interrupted; the finished batches are kept: "
+                                                     "the same command continues from them"), err
+        (out / ".x_mean_e.999999-deadbeef.npy.part").write_bytes(b"a temp of a killed write")
+        r = subprocess.run([str(a) for a in (BIN / "pgd_restore", *args, out, *RESTORE[:-3], "--device", "cpu",
+                                             *batches)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "restore: continuing after" in r.stderr, r.stderr[-2000:]
+        got = {p.name: np.load(p) for p in out.glob("*.npy")}
+        assert sorted(got) == sorted(ref) and all(np.array_equal(got[k], ref[k]) for k in ref), how
+        assert _temps(out) == [] and not second.parent.exists()
+    print("restore kill points (exit code, finished batches at the kill):", matrix)
 
 
 def test_report_killed_shows_interrupted(tmp_path):

@@ -95,7 +95,7 @@ def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
     r = _run("--checkpoint", runs["microscopy"], "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
     assert r.returncode == 1 and "does not know astronomy" in r.stderr and "Fix:" in r.stderr and "Traceback" not in r.stderr  # a checkpoint that does not fit: failed work
     r = _run("--checkpoint", runs["astronomy"], "--input", pair.clean, "--out", tmp_path, *FAST)
-    assert r.returncode == 2 and "exposure ratio" in r.stderr and "give exposure_ratio" in r.stderr  # options that do not fit: usage
+    assert r.returncode == 2 and "exposure ratio" in r.stderr and "give --exposure_ratio" in r.stderr  # options that do not fit: usage
     r = _run("--checkpoint", tmp_path / "nowhere", "--input", pair.clean, "--thin", "0.05", "--out", tmp_path, *FAST)
     assert r.returncode == 1 and "does not exist" in r.stderr
     bad = tmp_path / "empty.fits"; bad.write_bytes(b"")
@@ -104,9 +104,21 @@ def test_errors_name_the_problem_and_the_fix(demo, tmp_path):
     assert not list(tmp_path.glob("*_mean_e.npy"))  # nothing half-written
 
 
-def test_dry_run_prints_the_configuration(tmp_path):
-    r = _run("--checkpoint", "c", "--input", "x.fits", "--out", tmp_path, "--dry_run")
-    assert r.returncode == 0 and json.loads(r.stdout)["method"] == "pinned"
+def test_dry_run_prints_the_resolved_settings(demo, tmp_path):
+    "--dry_run resolves every setting from the files (sensor, gain, read noise, ratio, tile, batches, evaluations) and"
+    " estimates the time; nothing is written."
+    root, runs = demo
+    pair = _test_pair(root, "astronomy")
+    r = _run("--checkpoint", runs["astronomy"], "--input", pair.clean, "--thin", "0.05", "--out", tmp_path / "o",
+             "--samples", "2", "--steps", "4", "--dry_run")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    res = got["resolved"]
+    assert got["method"] == "pinned" and res["sensor"] == "hst_acs_wfc" and res["exposure_ratio"] == 20.0
+    assert res["exposure_ratio_source"] == "thinning fraction 0.05" and res["gain_e_per_adu"] == 1.0
+    assert res["read_noise_e"] > 0 and res["tiles"] == res["grid"][0] * res["grid"][1] and res["batches"] >= 1
+    assert res["evaluations_per_pixel"] == 2 * 4 * 2 and res["estimated_seconds"] > 0 and "levels" in res["estimate_how"]
+    assert not (tmp_path / "o").exists()
 
 
 def test_forward_model_against_hand_computed_electrons():
