@@ -114,7 +114,9 @@ def test_restore_killed_then_rerun_gives_the_same_frame(data, tmp_path):
         out = tmp_path / how
         second = out / f".{stem}.partial" / "batch000001.npz"
         p = subprocess.Popen([str(a) for a in (BIN / "pgd_restore", *args, out, *RESTORE, *batches)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             # a shell's background job ignores SIGINT, and the child would inherit that: as a terminal
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         t0 = time.time()
         while not second.exists() and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
         p.send_signal(sig)
