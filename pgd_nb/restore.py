@@ -98,7 +98,7 @@ class Restoration:
     chain_means_e:np.ndarray|None=None
     check:dict|None=None  # `self_check` of the draws against the observation (None: no draws, e.g. mean only)
     check_sums:dict|None=None  # its per-tile `residual_sums`, (tiles, …)
-    estimated_seconds:float|None=None  # the whole frame's time as estimated from its first batch
+    estimated_seconds:float|None=None  # the whole frame's time as estimated at its second batch
 
     def electrons(self, fm:ForwardModel) -> tuple[np.ndarray, np.ndarray|None]:
         """(mean, std) in electrons of the reference (clean) exposure, float64; in asinh units the sampler's own mean
@@ -463,6 +463,7 @@ def restore_planes(
     if done:  # and the sampler's noise continues where it stopped
         gen.set_state(torch.from_numpy(log.load(done[-1])["generator"]))
         if progress: print(f"restore: continuing after {len(done)} of {n_batches} finished batches", file=sys.stderr)
+    t_batch = time.perf_counter()
     for i in tqdm(range(len(done), n_batches), desc="restore", unit="batch", disable=not progress,
                   initial=len(done), total=n_batches):
         b = slice(i * B, (i + 1) * B)
@@ -473,12 +474,14 @@ def restore_planes(
         a = acc.outputs(r, y_b, fm_b, ~torch.from_numpy(masks[b]) & own[b][:, None] & torch.isfinite(y_b))
         acc.add(a)
         if log is not None: log.save(i, a, gen.get_state())
-        if i == len(done):  # the first batch of this run: what the rest will take
-            first = time.perf_counter() - t0
-            estimate = first * (len(tiles) - len(done) * B) / min(B, len(tiles) - i * B)
-            if progress and n_batches - len(done) > 1:
-                tqdm.write(f"restore: {len(tiles)} tiles of {tile} px in {n_batches} batches of {B}; the first took "
-                           f"{first:.0f} s: about {estimate / 60:.1f} min in all", file=sys.stderr)
+        now = time.perf_counter()
+        if i == min(len(done) + 1, n_batches - 1):  # the second batch of this run (the first pays the warm-up)
+            per_tile = (now - t_batch) / min(B, len(tiles) - i * B)
+            estimate = now - t0 + per_tile * max(0, len(tiles) - (i + 1) * B)
+            if progress and n_batches - i > 1:
+                tqdm.write(f"restore: {len(tiles)} tiles of {tile} px in {n_batches} batches of {B}; at the second "
+                           f"batch's pace about {estimate / 60:.1f} min in all", file=sys.stderr)
+        t_batch = now
     return acc.result(flagged, time.perf_counter() - t0, estimate)
 
 
