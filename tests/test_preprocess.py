@@ -120,3 +120,13 @@ def test_splits_do_not_leak(demo, tmp_path):
 def test_cli_errors_are_clear(tmp_path):
     r = _run(BIN / "pgd_preprocess", "--domain", "astronomy", "--data_root", tmp_path / "nothing", "--out", tmp_path / "o")
     assert r.returncode == 1 and "no such folder" in r.stderr and "Traceback" not in r.stderr  # a missing input: failed work
+
+
+def test_ready_tiles_write_nothing_into_the_cache(tmp_path):
+    "demo_tiles on a folder that already holds tiles returns it and writes nothing (no lock) into the cache folder."
+    from pgd_nb.preprocess import demo_tiles
+    tiles = tmp_path / "tiles"
+    (tiles / "astronomy").mkdir(parents=True)
+    (tiles / "astronomy" / "metadata.json").write_text("{}")
+    assert demo_tiles("astronomy", tmp_path / "cache", str(tiles)) == (tiles, tiles)
+    assert not (tmp_path / "cache").exists()
