@@ -28,6 +28,7 @@ class Frames:
     exposures:list  # exposure time of each (None where unknown)
     cfa:np.ndarray|None  # CFA pattern of the camera, None for a monochrome sensor
     white_level:float  # ADU
+    camera:str=""  # make and model as the files name them (camera raw), "" where they do not
 
 def read_frames(folder, what:str) -> Frames:
     "Every file in `folder` that pgd_nb reads, as ADU planes of one shape; what: 'flat fields' or 'dark frames'."
@@ -35,17 +36,17 @@ def read_frames(folder, what:str) -> Frames:
     if not d.is_dir(): raise ConfigError("no such folder", d, f"give the folder of {what}")
     files = sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files: raise CalibrationError("holds no files", d, f"put the {what} there")
-    planes, exposures, cfa, white = [], [], None, np.inf
+    planes, exposures, cfa, white, camera = [], [], None, np.inf, ""
     for p in files:
         f = read_raw(p)
         for plane in (f.data if f.data.ndim == 3 else [f.data]):
             planes.append(np.asarray(plane))
             exposures.append(f.exposure_s)
-        cfa, white = f.cfa, min(white, f.white_level)
+        cfa, white, camera = f.cfa, min(white, f.white_level), camera or f.camera
     if len({q.shape for q in planes}) > 1:
         raise CalibrationError(f"frames of different shapes {sorted({q.shape for q in planes})}", d,
                                "use frames of one readout mode")
-    return Frames(planes, exposures, cfa, float(white))
+    return Frames(planes, exposures, cfa, float(white), camera)
 
 # %% ../nbs/03b_calibrate.ipynb #36d7c261
 def flat_pairs(flats:Frames, tolerance:float=0.05) -> tuple[list, int]:
@@ -95,7 +96,8 @@ def calibrate_sensor(flats_dir, darks_dir, name:str, domain:str|None=None) -> tu
                     base.scale, base.offset, cfa, base.tile_grid)
     info = {"gain_err": ptc.gain_err, "read_noise_err": ptc.read_noise_err, "black_level_err": black_err,
             "flat_levels": levels, "flat_pairs": len(pairs), "pairs_excluded": ptc.pairs_excluded,
-            "dark_frames": len(darks.planes), "signal_adu": ptc.signal_adu, "variance_adu2": ptc.variance_adu2}
+            "dark_frames": len(darks.planes), "signal_adu": ptc.signal_adu, "variance_adu2": ptc.variance_adu2,
+            "camera": flats.camera}  # the sensor file's camera: a restoration of another camera's file is reported
     return sensor, ptc, info
 
 # %% ../nbs/03b_calibrate.ipynb #c5de08f7

@@ -266,9 +266,21 @@ def _camera_name(tags:dict) -> str:
 # words of the camera or instrument name each registered sensor belongs to (make/model tags, FITS INSTRUME/DETECTOR)
 SENSOR_CAMERAS = {"sony_a7s2": ("sony", "ilce-7s", "a7s"), "fuji_xt2": ("fuji", "x-t2"), "hst_acs_wfc": ("acs", "wfc")}
 
+def _file_camera(sensor:Sensor) -> str:
+    "The camera a sensor file (pgd_calibrate's) was measured on, as its frames named it ('' if none recorded)."
+    import json
+    try: return str(json.loads(Path(sensor.source).read_text()).get("camera") or "")
+    except (OSError, ValueError): return ""
+
 def _sensor_mismatch(given:Sensor|None, named:str) -> str:
-    "A registered sensor given for a file whose camera/instrument name is another's: both named; else ''."
-    words = SENSOR_CAMERAS.get(given.name) if given is not None and given.source is None else None
+    "A sensor given for a file whose camera/instrument name is another's: both named; else ''."
+    if given is not None and given.source is not None:  # a sensor file: the camera it was measured on, if recorded
+        measured = _file_camera(given)
+        if measured and named.strip() and measured.strip().lower() != named.strip().lower():
+            return (f"the file names {named.strip()!r}, but the sensor file {Path(given.source).name} was measured on "
+                    f"{measured!r}")
+        return ""
+    words = SENSOR_CAMERAS.get(given.name) if given is not None else None
     if not words or not named.strip() or any(w in named.lower() for w in words): return ""
     return f"the file names {named.strip()!r}, but the sensor given, {given.name!r}, is calibrated for another camera"
 

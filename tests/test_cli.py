@@ -186,3 +186,10 @@ def test_calibration_is_never_guessed_silently(tmp_path):
     said = read_raw(kodak, sensor="sony_a7s2").mismatch
     assert "Kodak DCS Pro 14n" in said and "sony_a7s2" in said
     assert read_raw(kodak, sensor="sony_a7s2").gain_e_per_adu > 0  # a warning, not a refusal: the user chose it
+    from pgd_nb.calibration import Sensor, write_sensor_file  # a sensor file records the camera pgd_calibrate measured
+    own = write_sensor_file(Sensor("x1", "photography", 2.5, 3.2, 100.0, 16383, 80000, cfa=BAYER_RGGB),
+                            tmp_path / "x1.json", camera="Test Cam X1")
+    x1 = write_dng(tmp_path / "x1.dng", frame, BAYER_RGGB, black_level=100, iso=100, exposure_s=0.1, sensor="Test Cam X1")
+    assert read_raw(x1, sensor=str(own)).mismatch == ""
+    said = read_raw(kodak, sensor=str(own)).mismatch
+    assert "Kodak DCS Pro 14n" in said and "x1.json" in said and "Test Cam X1" in said
