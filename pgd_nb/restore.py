@@ -76,6 +76,11 @@ class RestoreConfig:
         if unknown := sorted(set(self.options) - set(known) - {"steps"}):
             raise ConfigError(f"the {self.method} sampler has no option {', '.join(unknown)}", "--options",
                               f"its options are {', '.join(k for k in known if k != 'steps')}")
+
+    def sampler_kwargs(self) -> dict:
+        "The options `posterior_sample` gets: `options`, the mean-only stop (2 levels unless set) and `steps`."
+        mean = {"mean_only": True, "mean_levels": self.options.get("mean_levels", 2)} if self.mean_only else {}
+        return self.options | mean | ({} if self.steps is None else {"steps": self.steps})
         bad_batch = self.batch is not None and self.batch < 1
         if self.samples < 1 or (self.steps is not None and self.steps < 2) or bad_batch:
             raise ConfigError("samples and batch must be ≥ 1 and steps ≥ 2", "RestoreConfig")
@@ -450,8 +455,7 @@ def restore_planes(
     gen = torch.Generator().manual_seed(cfg.seed)
     K = cfg.samples
     acc = _Stitched(grid, C, K, cfg, fm.softening is not None)
-    options = cfg.options | ({"mean_only": True, "mean_levels": cfg.options.get("mean_levels", 2)}
-                             if cfg.mean_only else {}) | ({} if cfg.steps is None else {"steps": cfg.steps})
+    options = cfg.sampler_kwargs()
     t0, estimate = time.perf_counter(), None
     B = cfg.batch or auto_batch(dev, K, tile)
     n_batches = -(-len(tiles) // B)
@@ -831,14 +835,15 @@ def plan_restoration(checkpoint, noisy_path, reference=None, exposure_ratio:floa
             cfg.method, num_samples=cfg.samples, labels=prior.labels(obs.domain),
             generator=torch.Generator().manual_seed(0),
             likelihood=Likelihood(cfg.likelihood, cfg.lam_threshold), net_channels=prior.channels, device=dev,
-            steps=steps, **(cfg.options | ({"mean_only": True, "mean_levels": 2} if cfg.mean_only else {})))
-        run(1, 2)  # warm-up: the first call pays for allocations and kernels
+            **(cfg.sampler_kwargs() | {"steps": steps}))
+        probe = levels if cfg.mean_only else 2  # mean only: the levels of its mean (a sampler of ≥ that many steps)
+        run(1, max(2, probe))  # warm-up: the first call pays for allocations and kernels
         t0 = time.perf_counter()
-        run(B, 2)
-        per_level_tile = (time.perf_counter() - t0) / (2 * B)
+        run(B, max(2, probe))
+        per_level_tile = (time.perf_counter() - t0) / (probe * B)
         plan["estimated_seconds"] = round(per_level_tile * levels * n_tiles, 1)
-        plan["estimate_how"] = (f"one batch of {B} tiles at 2 levels took {per_level_tile * 2 * B:.2f} s on {dev}; "
-                                f"× {levels} levels / 2 × {n_tiles} tiles / {B}")
+        plan["estimate_how"] = (f"one batch of {B} tiles at {probe} levels took {per_level_tile * probe * B:.2f} s on "
+                                f"{dev}; × {levels} levels / {probe} × {n_tiles} tiles / {B}")
     return plan
 
 
